@@ -1,0 +1,64 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Local development and the test suite run with DEBUG on; production sets its own environment.
+DEV_ENV := DEBUG=1
+# WeasyPrint needs Pango; with libharfbuzz-subset0 it embeds font subsets ~2x faster.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-test system-deps lint messages clean
+
+run: setup
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "The portal: http://127.0.0.1:8000  (stop with Ctrl+C)"
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: setup-test
+	$(DEV_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed system-deps
+setup-test: $(VENV)/.installed-test system-deps
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+# As root on a Debian-family system the missing packages are installed; otherwise a hint.
+system-deps:
+	@missing=""; \
+	if command -v dpkg >/dev/null 2>&1; then \
+	  for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing for WeasyPrint:$$missing"; \
+	    (apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)) || exit 1; \
+	  elif [ -n "$$missing" ]; then \
+	    echo "Hint: PDF generation needs these Debian packages:$$missing"; \
+	    echo "      sudo apt-get install$$missing"; \
+	  fi; \
+	elif ! (ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset); then \
+	  echo "Hint: install Pango and HarfBuzz (with libharfbuzz-subset) for fast PDF generation."; \
+	fi
+
+lint: setup-test
+	$(BIN)/ruff check .
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Regenerate the Dutch catalogue after changing texts (needs GNU gettext), then translate
+# the new entries in locale/nl/LC_MESSAGES/django.po and compile.
+messages: setup
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l nl --no-obsolete --no-location -i ".venv/*" -i "tests/*"
+	$(DEV_ENV) $(BIN)/python manage.py compilemessages -l nl -i .venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

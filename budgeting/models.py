@@ -1,0 +1,1 @@
+"""Budgets, plans and annual accounts: the models arrive with the annual-cycle issue (#4)."""

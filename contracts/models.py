@@ -1,0 +1,1 @@
+"""Contracts, providers and invoices: the models arrive with the contracts issue (#3)."""

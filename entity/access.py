@@ -1,0 +1,171 @@
+"""Who may see and change what. Every view asks this module; none decides on its own.
+
+Roles are Django groups (created by a data migration). A municipality contact is granted its
+municipality as a guardian object permission; everyone else with a role works for the whole
+region. Outsiders get 404 on objects they may not see; read-only users get 403 on writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from municipalities.models import Municipality
+
+VIEW_MUNICIPALITY = "municipalities.view_municipality"
+
+
+class Role(StrEnum):
+    """The value is the group name as users see it in the admin (Dutch)."""
+
+    STAFF = "Medewerker"
+    MANAGER = "Leidinggevende"
+    DAILY_BOARD = "Dagelijks bestuur"
+    GENERAL_BOARD = "Algemeen bestuur"
+    KWARTIERMAKER = "Kwartiermaker"
+    CONTACT = "Gemeentelijk contactpersoon"
+
+
+INTERNAL_ROLES = frozenset(
+    {Role.STAFF, Role.MANAGER, Role.DAILY_BOARD, Role.GENERAL_BOARD, Role.KWARTIERMAKER}
+)
+OFFICE_ROLES = frozenset({Role.STAFF, Role.MANAGER})
+
+AnyUser = User | AnonymousUser
+
+
+def roles_of(user: AnyUser) -> frozenset[Role]:
+    """The user's roles, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_portal_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(role for role in Role if role.value in names)
+        if user.is_superuser:
+            cached = cached | {Role.MANAGER}
+        user._portal_roles = cached
+    return cached
+
+
+def has_role(user: AnyUser, *roles: Role) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def is_internal(user: AnyUser) -> bool:
+    """Works for the whole region (staff, manager, boards, kwartiermaker)."""
+    return bool(roles_of(user) & INTERNAL_ROLES)
+
+
+def has_any_role(user: AnyUser) -> bool:
+    return bool(roles_of(user))
+
+
+def role_required(*roles: Role) -> Callable:
+    """View decorator: 403 for a logged-in user without one of ``roles``."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def any_role_required(view: Callable) -> Callable:
+    """View decorator: 403 for a logged-in user who has no role in the portal at all."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not has_any_role(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- Municipalities -------------------------------------------------------------------------
+
+
+def grant_municipality(user: User, municipality: Municipality) -> None:
+    assign_perm(VIEW_MUNICIPALITY, user, municipality)
+
+
+def revoke_municipality(user: User, municipality: Municipality) -> None:
+    remove_perm(VIEW_MUNICIPALITY, user, municipality)
+
+
+def visible_municipalities(user: AnyUser) -> QuerySet[Municipality]:
+    if is_internal(user):
+        return Municipality.objects.all()
+    if has_role(user, Role.CONTACT):
+        return get_objects_for_user(
+            user, VIEW_MUNICIPALITY, klass=Municipality, accept_global_perms=False
+        )
+    return Municipality.objects.none()
+
+
+def own_municipality(user: AnyUser) -> Municipality | None:
+    """The municipality a contact acts for (None for everyone else)."""
+    if not has_role(user, Role.CONTACT):
+        return None
+    return visible_municipalities(user).order_by("name").first()
+
+
+def can_manage_reference_data(user: AnyUser) -> bool:
+    """Municipalities, modules, memberships, seats: the manager keeps them (also in admin)."""
+    return has_role(user, Role.MANAGER)
+
+
+def can_import_population(user: AnyUser) -> bool:
+    return has_role(user, *OFFICE_ROLES)
+
+
+def get_municipality_for_user(user: AnyUser, slug: str) -> tuple[Municipality, bool]:
+    """The municipality and whether the user may change it; 404 when it is not theirs to see."""
+    try:
+        municipality = visible_municipalities(user).get(slug=slug)
+    except Municipality.DoesNotExist:
+        raise Http404(_("No such municipality.")) from None
+    return municipality, can_manage_reference_data(user)
+
+
+# --- Navigation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    section: str
+
+
+def navigation(user: AnyUser) -> list[NavItem]:
+    """Only what the role may use: a link that leads to 403 is not shown."""
+    if not has_any_role(user):
+        return []
+    items = [
+        NavItem(_("Home"), "home", "home"),
+        NavItem(_("Municipalities"), "municipalities:list", "municipalities"),
+        NavItem(_("Modules"), "entity:modules", "modules"),
+    ]
+    if is_internal(user):
+        items.append(NavItem(_("Organisation"), "entity:organisation", "organisation"))
+    if can_import_population(user):
+        items.append(NavItem(_("Import population"), "municipalities:import", "import"))
+    if can_manage_reference_data(user):
+        items.append(NavItem(_("Management"), "admin:index", "admin"))
+    return items

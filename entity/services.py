@@ -1,0 +1,107 @@
+"""Workflows over several models: shares of inhabitants and changes in participation."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import TypeVar
+
+from entity.models import Membership, Module
+from municipalities.models import Municipality
+
+K = TypeVar("K", bound=Hashable)
+
+
+def split_largest_remainder(
+    total: Decimal, weights: Mapping[K, int | Decimal], quantum: Decimal = Decimal("0.01")
+) -> dict[K, Decimal]:
+    """Split ``total`` in proportion to ``weights``, rounded to ``quantum``, adding up exactly.
+
+    Every part is first rounded down; the units left over go one each to the parts with the
+    largest remainder. Ties go to the larger weight, then to the earlier key in ``weights``
+    (a stable, stated rule, so a statement never changes between two runs).
+    """
+    if not weights:
+        raise ValueError("Nothing to split over.")
+    if total < 0:
+        # A credit is split like a debit, with the sign turned: the same parts, negative.
+        return {k: -v for k, v in split_largest_remainder(-total, weights, quantum).items()}
+    weight_sum = sum(Decimal(w) for w in weights.values())
+    if weight_sum <= 0 or any(Decimal(w) < 0 for w in weights.values()):
+        raise ValueError("Weights must be non-negative and not all zero.")
+    units_total = (total / quantum).to_integral_value()
+    if units_total * quantum != total:
+        raise ValueError(f"{total} is not a whole multiple of {quantum}.")
+    exact = {k: units_total * Decimal(w) / weight_sum for k, w in weights.items()}
+    floors = {k: v.to_integral_value(rounding=ROUND_DOWN) for k, v in exact.items()}
+    left = int(units_total - sum(floors.values()))
+    order = list(weights)
+    ranked = sorted(order, key=lambda k: (-(exact[k] - floors[k]), -Decimal(weights[k]), order.index(k)))
+    for k in ranked[:left]:
+        floors[k] += 1
+    return {k: floors[k] * quantum for k in order}
+
+
+@dataclass
+class ParticipantShare:
+    municipality: Municipality
+    inhabitants: int | None
+    inhabitants_date: datetime.date | None
+    share: Decimal | None  # in percent, two decimals; all shares add up to exactly 100.00
+
+
+def participant_shares(module: Module, date: datetime.date) -> list[ParticipantShare]:
+    """The participants of ``module`` on ``date`` with their share of the inhabitants.
+
+    Shares are only given when every participant has a population count on or before the
+    date: a share computed over an incomplete set would be wrong for everyone.
+    """
+    rows = list(
+        Municipality.objects.participants_on(module, date).with_inhabitants_on(date).order_by("name")
+    )
+    complete = bool(rows) and all(m.inhabitants for m in rows)
+    shares = (
+        split_largest_remainder(Decimal(100), {m.pk: m.inhabitants for m in rows}) if complete else {}
+    )
+    return [
+        ParticipantShare(m, m.inhabitants, m.inhabitants_date, shares.get(m.pk)) for m in rows
+    ]
+
+
+@dataclass
+class ParticipationChange:
+    date: datetime.date
+    module: Module
+    before: int
+    after: int
+    joined: list[Municipality] = field(default_factory=list)
+    left: list[Municipality] = field(default_factory=list)
+
+
+def participation_changes(start: datetime.date, end: datetime.date) -> list[ParticipationChange]:
+    """Every date in [start, end] on which a module gains or loses participants."""
+    events: dict[tuple[datetime.date, int], ParticipationChange] = {}
+    memberships = Membership.objects.select_related("module", "municipality")
+    joined = defaultdict(list)
+    left = defaultdict(list)
+    for m in memberships.filter(start_date__range=(start, end)):
+        joined[(m.start_date, m.module)].append(m.municipality)
+    for m in memberships.filter(end_date__range=(start - datetime.timedelta(days=1), end - datetime.timedelta(days=1))):
+        left[(m.end_date + datetime.timedelta(days=1), m.module)].append(m.municipality)
+    for key in set(joined) | set(left):
+        date, module = key
+        # A membership renewed without a gap is no change in participation.
+        came = [m for m in joined[key] if m not in left[key]]
+        went = [m for m in left[key] if m not in joined[key]]
+        if not came and not went:
+            continue
+        before = Municipality.objects.participants_on(module, date - datetime.timedelta(days=1)).count()
+        after = Municipality.objects.participants_on(module, date).count()
+        events[(date, module.number)] = ParticipationChange(
+            date, module, before, after,
+            sorted(came, key=lambda m: m.name), sorted(went, key=lambda m: m.name),
+        )
+    return [events[k] for k in sorted(events)]

@@ -1,0 +1,44 @@
+"""Keep guardian permissions and the manager group's admin rights in step with the data."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+# The reference data a manager keeps in the Django admin.
+MANAGER_ADMIN_MODELS = {
+    "municipalities": ["municipality", "populationcount"],
+    "entity": ["module", "membership", "function", "boardseat", "municipalitycontact"],
+    "auth": ["user"],
+}
+
+
+def ensure_reference_rows(sender: Any, **kwargs: Any) -> None:
+    """Runs after every migrate (and test flush): the roles and functions of the data migration
+    exist, and the manager group holds the admin permissions, which only exist once all
+    migrations have run, so a data migration cannot assign them on a fresh database."""
+    from django.apps import apps
+
+    from entity.access import Role
+
+    if not apps.is_installed("entity"):
+        return
+    roles_and_functions = importlib.import_module("entity.migrations.0002_roles_and_functions")
+    roles_and_functions.forwards(apps, None)
+    group = Group.objects.get(name=Role.MANAGER.value)
+    perms = Permission.objects.filter(
+        content_type__app_label__in=MANAGER_ADMIN_MODELS.keys()
+    ).select_related("content_type")
+    wanted = [
+        p for p in perms if p.content_type.model in MANAGER_ADMIN_MODELS[p.content_type.app_label]
+    ]
+    group.permissions.add(*wanted)
+    group.permissions.add(*Permission.objects.filter(codename="view_group"))
+
+
+def revoke_contact_permission(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from entity import access
+
+    access.revoke_municipality(instance.user, instance.municipality)

@@ -1,0 +1,50 @@
+"""Dutch presentation of amounts and shares, independent of the active locale settings."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+
+def _group(digits: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out.insert(0, digits)
+    return ".".join(out)
+
+
+def format_decimal(value, places: int = 2) -> str:
+    try:
+        amount = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    sign = "-" if amount < 0 else ""
+    whole, _, frac = f"{abs(amount):f}".partition(".")
+    return f"{sign}{_group(whole)}" + (f",{frac}" if places else "")
+
+
+@register.filter
+def money(value) -> str:
+    """1234.5 -> '€ 1.234,50' (with a non-breaking space); negative: '€ -1.234,50'."""
+    text = format_decimal(value, 2) if value not in (None, "") else ""
+    return f"€\u00a0{text}" if text else ""
+
+
+@register.filter
+def percent(value, places: int = 2) -> str:
+    """12.345 -> '12,35 %'."""
+    text = format_decimal(value, int(places)) if value not in (None, "") else ""
+    return f"{text}\u00a0%" if text else ""
+
+
+@register.filter
+def number(value) -> str:
+    """103785 -> '103.785'."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(value, 0)

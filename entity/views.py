@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from entity import access
+from entity.access import Role
+from entity.forms import ReferenceDateForm
+from entity.models import BoardSeat, Body, Function, Membership, Module
+from entity.services import participant_shares, participation_changes
+from municipalities.models import Municipality
+
+
+def _modules_today(today: datetime.date) -> list[tuple[Module, list[Municipality]]]:
+    return [(m, list(m.participants_on(today).order_by("name"))) for m in Module.objects.all()]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user, today = request.user, timezone.localdate()
+    context: dict = {"today": today, "has_role": access.has_any_role(user)}
+    if access.is_internal(user):
+        context["modules"] = _modules_today(today)
+        # A window wide enough to show the joining of 1-1-2026 during the whole transition.
+        context["changes"] = participation_changes(
+            today - datetime.timedelta(days=366), today + datetime.timedelta(days=731)
+        )
+    own = access.own_municipality(user)
+    if own is not None:
+        own_today = Municipality.objects.with_inhabitants_on(today).get(pk=own.pk)
+        context["own"] = own_today
+        context["own_modules"] = Module.objects.filter(
+            pk__in=Membership.objects.active_on(today).filter(municipality=own).values("module")
+        )
+    if access.has_role(user, Role.DAILY_BOARD, Role.GENERAL_BOARD):
+        context["seats"] = BoardSeat.objects.filter(person=user).active_on(today).select_related("municipality")
+    return render(request, "entity/home.html", context)
+
+
+@require_GET
+@access.any_role_required
+def module_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(request, "entity/module_list.html", {"modules": _modules_today(today), "today": today})
+
+
+@require_GET
+@access.any_role_required
+def module_detail(request: HttpRequest, number: int) -> HttpResponse:
+    module = get_object_or_404(Module, number=number)
+    form = ReferenceDateForm(request.GET if "datum" in request.GET else None)
+    date = form.date_or(timezone.localdate())
+    shares = participant_shares(module, date)
+    visible = set(access.visible_municipalities(request.user).values_list("pk", flat=True))
+    return render(request, "entity/module_detail.html", {
+        "module": module,
+        "form": form,
+        "date": date,
+        "shares": shares,
+        "visible": visible,
+        "total_inhabitants": sum(s.inhabitants or 0 for s in shares),
+        "missing_counts": [s.municipality for s in shares if not s.inhabitants],
+    })
+
+
+@require_GET
+@access.role_required(*access.INTERNAL_ROLES)
+def organisation(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    seats = BoardSeat.objects.active_on(today).select_related("person", "municipality")
+    return render(request, "entity/organisation.html", {
+        "functions": Function.objects.all(),
+        "general_board": seats.filter(body=Body.GENERAL_BOARD).order_by("municipality__name"),
+        "daily_board": seats.filter(body=Body.DAILY_BOARD).order_by("-position", "municipality__name"),
+        "today": today,
+    })

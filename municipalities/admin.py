@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from municipalities.models import Municipality, PopulationCount
+
+
+class PopulationCountInline(admin.TabularInline):
+    model = PopulationCount
+    extra = 0
+    ordering = ["-reference_date"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "cbs_code", "region"]
+    list_filter = ["region"]
+    search_fields = ["name", "cbs_code"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PopulationCountInline]
+
+
+@admin.register(PopulationCount)
+class PopulationCountAdmin(admin.ModelAdmin):
+    list_display = ["municipality", "reference_date", "inhabitants", "source"]
+    list_filter = ["reference_date", "municipality__region"]
+    search_fields = ["municipality__name", "source"]
+    date_hierarchy = "reference_date"

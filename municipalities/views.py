@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_tables2 import RequestConfig
+
+from entity import access
+from entity.access import Role
+from entity.models import BoardSeat, Membership
+from municipalities.forms import PopulationImportForm
+from municipalities.services import import_population_csv
+from municipalities.tables import MunicipalityTable
+
+
+@require_GET
+@access.any_role_required
+def municipality_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    current = Membership.objects.active_on(today).select_related("module").order_by("module__number")
+    municipalities = (
+        access.visible_municipalities(request.user)
+        .with_inhabitants_on(today)
+        .prefetch_related(Prefetch("memberships", queryset=current, to_attr="current_memberships"))
+    )
+    table = MunicipalityTable(municipalities, order_by="name")
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    return render(request, "municipalities/list.html", {"table": table, "today": today})
+
+
+@require_GET
+@access.any_role_required
+def municipality_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    municipality, can_edit = access.get_municipality_for_user(request.user, slug)
+    today = timezone.localdate()
+    memberships = municipality.memberships.select_related("module").order_by("module__number", "start_date")
+    seats = None
+    if access.is_internal(request.user):
+        seats = BoardSeat.objects.active_on(today).filter(municipality=municipality).select_related("person")
+    return render(request, "municipalities/detail.html", {
+        "municipality": municipality,
+        "can_edit": can_edit,
+        "counts": municipality.population_counts.order_by("-reference_date"),
+        "memberships": [(m, m.is_active_on(today)) for m in memberships],
+        "seats": seats,
+        "contacts": municipality.contacts.select_related("user") if access.is_internal(request.user) else None,
+        "today": today,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.STAFF, Role.MANAGER)
+def population_import(request: HttpRequest) -> HttpResponse:
+    form = PopulationImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        source = _("CBS StatLine %(table)s, imported from %(file)s on %(date)s by %(user)s") % {
+            "table": form.cleaned_data["table"], "file": upload.name[:80],
+            "date": timezone.localdate().strftime("%d-%m-%Y"), "user": request.user.get_username(),
+        }
+        result = import_population_csv(upload.read(), source)
+        if result.ok:
+            messages.success(request, _("Imported %(total)d population counts: %(created)d new, "
+                                        "%(updated)d changed, %(unchanged)d unchanged.") % {
+                "total": result.total, "created": result.created,
+                "updated": result.updated, "unchanged": result.unchanged})
+            return redirect("municipalities:list")
+        messages.error(request, _("Nothing was imported: the file has %(count)d error(s).")
+                       % {"count": len(result.errors)})
+    return render(request, "municipalities/import.html", {"form": form, "result": result})

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from entity.views import home
+
+admin.site.site_header = _("Portal social domain Limburg-Noord – management")
+admin.site.site_title = _("Portal management")
+admin.site.index_title = _("Reference data")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("account/inloggen/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("account/uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/wachtwoord/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("gemeenten/", include("municipalities.urls")),
+    path("", include("entity.urls")),
+    path("beheer/", admin.site.urls),
+]

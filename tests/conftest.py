@@ -1,0 +1,114 @@
+"""Shared fixtures: the region's reference data and one user per role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+from entity.access import Role
+from entity.models import MunicipalityContact
+from municipalities.models import Municipality
+from tests.factories import PASSWORD, UserFactory
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--expect-db", choices=["sqlite", "postgresql"], default=None,
+                     help="Fail unless the tests really run on this database.")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.db import connection
+
+    return f"database vendor: {connection.vendor} (DATABASE_URL {'set' if os.environ.get('DATABASE_URL') else 'unset'})"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _expected_database(request: pytest.FixtureRequest) -> None:
+    from django.db import connection
+
+    expected = request.config.getoption("--expect-db")
+    if expected and connection.vendor != expected:
+        pytest.exit(f"Expected the tests to run on {expected}, but they run on {connection.vendor}.", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """PBKDF2 is slow by design; the tests do not test it, they log in a lot."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def region(db) -> dict[str, Municipality]:
+    """The fourteen municipalities, modules 1 and 2, memberships and counts (the real demo data)."""
+    call_command("load_demo", "--reference-only", verbosity=0, stdout=open(os.devnull, "w"))
+    return {m.slug: m for m in Municipality.objects.all()}
+
+
+def _user(username: str, *roles: Role, **extra):
+    return UserFactory(username=username, roles=[r.value for r in roles], **extra)
+
+
+@pytest.fixture
+def staff_user(db):
+    return _user("medewerker", Role.STAFF)
+
+
+@pytest.fixture
+def manager_user(db):
+    return _user("leidinggevende", Role.MANAGER, is_staff=True)
+
+
+@pytest.fixture
+def db_user(db):
+    return _user("db-lid", Role.DAILY_BOARD, Role.GENERAL_BOARD)
+
+
+@pytest.fixture
+def ab_user(db):
+    return _user("ab-lid", Role.GENERAL_BOARD)
+
+
+@pytest.fixture
+def kwartiermaker_user(db):
+    return _user("kwartiermaker", Role.KWARTIERMAKER)
+
+
+@pytest.fixture
+def contact_weert(region):
+    user = _user("contact-weert", Role.CONTACT)
+    MunicipalityContact.objects.create(user=user, municipality=region["weert"])
+    return user
+
+
+@pytest.fixture
+def contact_venlo(region):
+    user = _user("contact-venlo", Role.CONTACT)
+    MunicipalityContact.objects.create(user=user, municipality=region["venlo"])
+    return user
+
+
+@pytest.fixture
+def norole_user(db):
+    return _user("zonder-rol")
+
+
+@pytest.fixture
+def users(staff_user, manager_user, db_user, ab_user, kwartiermaker_user, contact_weert, norole_user):
+    """Every role by name, for permission matrices."""
+    return {
+        "staff": staff_user, "manager": manager_user, "db": db_user, "ab": ab_user,
+        "kwartiermaker": kwartiermaker_user, "contact_weert": contact_weert, "norole": norole_user,
+    }
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+    return _login
+
+
+__all__ = ["PASSWORD"]

@@ -1,0 +1,103 @@
+"""Every URL of the portal against every role: a new view without an entry here fails."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = ["anonymous", "staff", "manager", "db", "ab", "kwartiermaker", "contact_weert", "norole"]
+INTERNAL = {"staff": 200, "manager": 200, "db": 200, "ab": 200, "kwartiermaker": 200}
+
+# url name -> (kwargs, {role: expected status}); anonymous is always sent to the login page.
+EXPECTED = {
+    "home": ({}, {**INTERNAL, "contact_weert": 200, "norole": 200}),
+    "municipalities:list": ({}, {**INTERNAL, "contact_weert": 200, "norole": 403}),
+    "municipalities:detail": ({"slug": "weert"}, {**INTERNAL, "contact_weert": 200, "norole": 403}),
+    "municipalities:import": ({}, {"staff": 200, "manager": 200, "db": 403, "ab": 403, "kwartiermaker": 403,
+                                   "contact_weert": 403, "norole": 403}),
+    "entity:modules": ({}, {**INTERNAL, "contact_weert": 200, "norole": 403}),
+    "entity:module": ({"number": 1}, {**INTERNAL, "contact_weert": 200, "norole": 403}),
+    "entity:organisation": ({}, {**INTERNAL, "contact_weert": 403, "norole": 403}),
+    "password_change": ({}, {**INTERNAL, "contact_weert": 200, "norole": 200}),
+    "password_change_done": ({}, {**INTERNAL, "contact_weert": 200, "norole": 200}),
+}
+# Pages with their own rules, tested below.
+SPECIAL = {"login", "logout"}
+
+
+def named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from named_patterns(pattern, ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_an_entry():
+    assert set(named_patterns()) == set(EXPECTED) | SPECIAL
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(client, users, name, role):
+    kwargs, expected = EXPECTED[name]
+    url = reverse(name, kwargs=kwargs)
+    if role != "anonymous":
+        client.force_login(users[role])
+    response = client.get(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == expected[role], f"{role} on {url}"
+
+
+def test_contact_gets_404_for_another_municipality(login, users, region):
+    client = login(users["contact_weert"])
+    assert client.get(reverse("municipalities:detail", args=["venlo"])).status_code == 404
+    assert client.get(reverse("municipalities:detail", args=["weert"])).status_code == 200
+    listing = client.get(reverse("municipalities:list")).content.decode()
+    assert "Weert" in listing and "Venlo" not in listing
+
+
+def test_contact_sees_module_participants_but_links_only_its_own(login, users):
+    html = login(users["contact_weert"]).get(reverse("entity:module", args=[1]) + "?datum=2026-01-01").content.decode()
+    assert "Venlo" in html  # membership of the arrangement is public
+    assert reverse("municipalities:detail", args=["venlo"]) not in html
+    assert reverse("municipalities:detail", args=["weert"]) in html
+
+
+def test_unknown_objects_are_404(login, users, region):
+    client = login(users["staff"])
+    assert client.get(reverse("municipalities:detail", args=["maastricht"])).status_code == 404
+    assert client.get(reverse("entity:module", args=[99])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["home", "municipalities:list", "municipalities:detail", "entity:modules",
+                                  "entity:module", "entity:organisation"])
+def test_read_pages_refuse_post(login, users, name):
+    kwargs = EXPECTED[name][0]
+    assert login(users["manager"]).post(reverse(name, kwargs=kwargs)).status_code == 405
+
+
+def test_login_and_logout(client, users):
+    assert client.get(reverse("login")).status_code == 200
+    response = client.post(reverse("login"), {"username": "medewerker", "password": "test-wachtwoord-2026"})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert client.get(reverse("logout")).status_code == 405  # logging out is a POST
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_wrong_password_gives_a_dutch_message(client, users):
+    response = client.post(reverse("login"), {"username": "medewerker", "password": "fout"})
+    assert response.status_code == 200
+    assert "Voer een juiste gebruikersnaam en wachtwoord in" in response.content.decode()
+
+
+def test_admin_is_for_managers(login, users):
+    assert login(users["manager"]).get(reverse("admin:index")).status_code == 200
+    assert login(users["manager"]).get(reverse("admin:entity_membership_changelist")).status_code == 200
+    assert login(users["staff"]).get(reverse("admin:index")).status_code == 302
