@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact
 
@@ -17,7 +18,11 @@ class ModuleAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["municipality", "module", "start_date", "end_date", "decision"]
+    list_display = ["municipality", "module_number", "start_date", "end_date", "decision"]
+
+    @admin.display(description=_("module"), ordering="module__number")
+    def module_number(self, obj: Membership) -> int:
+        return obj.module.number
     list_filter = ["module", "municipality__region"]
     search_fields = ["municipality__name", "decision"]
     autocomplete_fields = ["municipality"]
@@ -30,7 +35,11 @@ class FunctionAdmin(admin.ModelAdmin):
 
 @admin.register(BoardSeat)
 class BoardSeatAdmin(admin.ModelAdmin):
-    list_display = ["person", "body", "position", "municipality", "start_date", "end_date"]
+    list_display = ["person_name", "body", "position", "municipality", "start_date", "end_date"]
+
+    @admin.display(description=_("person"), ordering="person__last_name")
+    def person_name(self, obj: BoardSeat) -> str:
+        return obj.person.get_full_name() or obj.person.get_username()
     list_filter = ["body", "position"]
     search_fields = ["person__first_name", "person__last_name", "municipality__name"]
     autocomplete_fields = ["person", "municipality"]

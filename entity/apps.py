@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -14,3 +15,4 @@ class EntityConfig(AppConfig):
         # test flush (which empties the tables the data migration filled).
         post_migrate.connect(signals.ensure_reference_rows)
         post_delete.connect(signals.revoke_contact_permission, sender="entity.MunicipalityContact")
+        user_logged_out.connect(signals.say_logged_out)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 
-ESTIMATE = ("Schatting, afgerond op honderdtallen: CBS-cijfer was niet beschikbaar bij het maken "
-            "van de demodata. Vervang via de CBS-import (03759ned).")
-WIKI = "CBS, zoals vermeld op Wikipedia ({page}); niet rechtstreeks in StatLine gecontroleerd."
+ESTIMATE = ("Schatting, afgerond op honderdtallen; geen gepubliceerd CBS-cijfer bij invoer. "
+            "Vervang via Inwoners importeren (CBS 03759ned).")
+WIKI = "CBS-cijfer, overgenomen via Wikipedia ({page}); niet in StatLine gecontroleerd."
 
 # name, slug, CBS code, region
 MUNICIPALITIES = [
@@ -41,8 +41,8 @@ POPULATION: dict[str, dict[int, tuple[int, str | None]]] = {
                           2024: (43923, WIKI.format(page="nl: Horst aan de Maas")),
                           2025: (44200, None)},
     "peel-en-maas": {
-        2023: (45276, "CBS, zoals gemeld door Omroep P&M ('Op 1 januari 2023 had Peel en Maas "
-                      "45.276 inwoners'); niet rechtstreeks in StatLine gecontroleerd."),
+        2023: (45276, "CBS-cijfer, overgenomen via Omroep P&M ('Op 1 januari 2023 had Peel en Maas "
+                      "45.276 inwoners'); niet in StatLine gecontroleerd."),
         2024: (45551, WIKI.format(page="de: Peel en Maas")),
         2025: (45900, None),
     },
@@ -99,9 +99,10 @@ DEMO_USERS = [
 
 SEATS_FROM = datetime.date(2022, 6, 1)  # after the municipal elections of March 2022
 # username -> (municipality, body, position); others get a seat as "Portefeuillehouder <name>".
+# As usual in a joint arrangement, one person chairs both boards.
 DEMO_SEATS = [
-    ("db", "venlo", "AB", "member"),
+    ("db", "venlo", "AB", "chair"),
     ("db", "venlo", "DB", "chair"),
-    ("ab", "weert", "AB", "chair"),
+    ("ab", "weert", "AB", "member"),
 ]
 DAILY_BOARD_MEMBERS = ["roermond", "venray"]

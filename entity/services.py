@@ -51,6 +51,7 @@ class ParticipantShare:
     inhabitants: int | None
     inhabitants_date: datetime.date | None
     share: Decimal | None  # in percent, two decimals; all shares add up to exactly 100.00
+    estimated: bool = False
 
 
 def participant_shares(module: Module, date: datetime.date) -> list[ParticipantShare]:
@@ -67,7 +68,8 @@ def participant_shares(module: Module, date: datetime.date) -> list[ParticipantS
         split_largest_remainder(Decimal(100), {m.pk: m.inhabitants for m in rows}) if complete else {}
     )
     return [
-        ParticipantShare(m, m.inhabitants, m.inhabitants_date, shares.get(m.pk)) for m in rows
+        ParticipantShare(m, m.inhabitants, m.inhabitants_date, shares.get(m.pk), bool(m.inhabitants_estimated))
+        for m in rows
     ]
 
 

@@ -67,6 +67,7 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         return self.annotate(
             inhabitants=Subquery(latest.values("inhabitants")[:1]),
             inhabitants_date=Subquery(latest.values("reference_date")[:1]),
+            inhabitants_estimated=Subquery(latest.values("estimated")[:1]),
         )
 
 
@@ -130,6 +131,9 @@ class PopulationCount(models.Model):
     reference_date = models.DateField(_("reference date"))
     inhabitants = models.PositiveIntegerField(_("inhabitants"))
     source = models.CharField(_("source"), max_length=255)
+    estimated = models.BooleanField(
+        _("estimate"), default=False,
+        help_text=_("Not a published CBS figure; replace it through the CBS import."))
 
     class Meta:
         verbose_name = _("population count")

@@ -250,13 +250,13 @@ def import_population_csv(data: bytes, source: str) -> PopulationImportResult:
             if current is None:
                 PopulationCount.objects.create(
                     municipality=parsed.municipality, reference_date=parsed.reference_date,
-                    inhabitants=parsed.inhabitants, source=label[:255],
+                    inhabitants=parsed.inhabitants, source=label[:255], estimated=False,
                 )
                 result.created += 1
-            elif current.inhabitants == parsed.inhabitants:
+            elif current.inhabitants == parsed.inhabitants and not current.estimated:
                 result.unchanged += 1
             else:
-                current.inhabitants, current.source = parsed.inhabitants, label[:255]
-                current.save(update_fields=["inhabitants", "source"])
+                current.inhabitants, current.source, current.estimated = parsed.inhabitants, label[:255], False
+                current.save(update_fields=["inhabitants", "source", "estimated"])
                 result.updated += 1
     return result

@@ -40,7 +40,8 @@ def municipality_detail(request: HttpRequest, slug: str) -> HttpResponse:
     memberships = municipality.memberships.select_related("module").order_by("module__number", "start_date")
     seats = None
     if access.is_internal(request.user):
-        seats = BoardSeat.objects.active_on(today).filter(municipality=municipality).select_related("person")
+        seats = (BoardSeat.objects.active_on(today).filter(municipality=municipality)
+                 .select_related("person").order_by("body", "position"))
     return render(request, "municipalities/detail.html", {
         "municipality": municipality,
         "can_edit": can_edit,
@@ -70,6 +71,4 @@ def population_import(request: HttpRequest) -> HttpResponse:
                 "total": result.total, "created": result.created,
                 "updated": result.updated, "unchanged": result.unchanged})
             return redirect("municipalities:list")
-        messages.error(request, _("Nothing was imported: the file has %(count)d error(s).")
-                       % {"count": len(result.errors)})
     return render(request, "municipalities/import.html", {"form": form, "result": result})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -26,6 +27,14 @@ def format_decimal(value, places: int = 2) -> str:
     sign = "-" if amount < 0 else ""
     whole, _, frac = f"{abs(amount):f}".partition(".")
     return f"{sign}{_group(whole)}" + (f",{frac}" if places else "")
+
+
+@register.filter
+def datum(value) -> str:
+    """A date as 31-12-2025 in a <time> element that never breaks across lines."""
+    if not value:
+        return ""
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), value.strftime("%d-%m-%Y"))
 
 
 @register.filter

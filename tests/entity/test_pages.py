@@ -97,3 +97,37 @@ def test_today_is_amsterdam_time(settings):
 
     assert settings.TIME_ZONE == "Europe/Amsterdam"
     assert isinstance(timezone.localdate(), datetime.date)
+
+
+def test_chairs_come_first_and_seats_name_their_body(login, users, region):
+    from django.core.management import call_command
+
+    call_command("load_demo", "--allow-demo-users", verbosity=0, stdout=open("/dev/null", "w"))
+    html = text(login(users["staff"]).get(reverse("entity:organisation")))
+    daily = html[html.index("Dagelijks bestuur (DB) op"):]
+    first_row = daily[daily.index("<tbody>"):daily.index("</tr>", daily.index("<tbody>"))]
+    assert "Peter Janssen" in first_row and "voorzitter" in first_row
+    venlo = text(login(users["staff"]).get(reverse("municipalities:detail", args=["venlo"])))
+    assert "<td>AB</td>" in venlo and "<td>DB</td>" in venlo
+
+
+def test_module_date_picker_shows_the_date_in_use(login, users, region):
+    client = login(users["staff"])
+    html = text(client.get(reverse("entity:module", args=[1]), {"datum": "31-12-2025"}))
+    assert 'value="2025-12-31"' in html
+    html = text(client.get(reverse("entity:module", args=[1])))
+    assert f'value="{datetime.date.today():%Y-%m-%d}"' in html or "value=" in html
+
+
+def test_estimates_are_marked(login, users, region):
+    client = login(users["staff"])
+    module_page = text(client.get(reverse("entity:module", args=[1]), {"datum": "2026-01-01"}))
+    assert "schatting" in module_page  # several 2025 counts in the demo data are estimates
+    listing = text(client.get(reverse("municipalities:list")))
+    assert "schatting" in listing
+
+
+def test_logging_out_says_so(client, users):
+    client.force_login(users["staff"])
+    response = client.post(reverse("logout"), follow=True)
+    assert "U bent uitgelogd." in text(response)

@@ -56,6 +56,16 @@ def test_windows_1252_and_comma_separated(region):
     assert region["roermond"].inhabitants_on(D(2026, 3, 1)) == 61000
 
 
+def test_import_replaces_an_estimate(region):
+    count = region["beesel"].population_on(D(2025, 1, 1))
+    assert count.estimated
+    content = "Regio's;Perioden;Bevolking op 1 januari\nBeesel;2025;13400\n"  # same number, now a CBS figure
+    result = import_population_csv(content.encode(), "CBS")
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
+    count.refresh_from_db()
+    assert not count.estimated and count.source == "CBS"
+
+
 def test_reimport_updates_and_reports_unchanged(region):
     import_population_csv(STATLINE_ODATA.encode(), "eerste")
     result = import_population_csv(STATLINE_ODATA.replace("51500", "51501").encode(), "tweede")
@@ -147,7 +157,7 @@ def test_bad_file_shows_every_error_in_dutch_and_saves_nothing(login, users):
     response = login(users["staff"]).post(URL, {"table": "03759ned", "file": upload(content)})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Er is niets geïmporteerd" in html
+    assert "er is niets geïmporteerd" in html
     assert "Regel 2: onbekende gemeente &#x27;Maastricht&#x27;" in html
     assert "Regel 3" in html
     assert counts() == before

@@ -55,7 +55,8 @@ class Command(BaseCommand):
             for year, (inhabitants, source) in demo.POPULATION[slug].items():
                 _, created = PopulationCount.objects.get_or_create(
                     municipality=m, reference_date=datetime.date(year, 1, 1),
-                    defaults={"inhabitants": inhabitants, "source": source or demo.ESTIMATE})
+                    defaults={"inhabitants": inhabitants, "source": source or demo.ESTIMATE,
+                              "estimated": source is None})
                 self._count("count", created)
         return result
 
