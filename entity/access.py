@@ -14,11 +14,12 @@ from functools import wraps
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
+from contracts.models import Contract, ContractLogEntry, ContractParticipation, Invoice
 from municipalities.models import Municipality
 
 VIEW_MUNICIPALITY = "municipalities.view_municipality"
@@ -143,6 +144,58 @@ def get_municipality_for_user(user: AnyUser, slug: str) -> tuple[Municipality, b
     return municipality, can_manage_reference_data(user)
 
 
+# --- Contracts and invoices ----------------------------------------------------------------
+
+
+def can_edit_contracts(user: AnyUser) -> bool:
+    """Staff and managers log and change contracts and invoices; everyone else reads."""
+    return has_role(user, *OFFICE_ROLES)
+
+
+def visible_contracts(user: AnyUser) -> QuerySet[Contract]:
+    if is_internal(user):
+        return Contract.objects.all()
+    if has_role(user, Role.CONTACT):
+        own = ContractParticipation.objects.filter(
+            contract=OuterRef("pk"), municipality__in=visible_municipalities(user))
+        return Contract.objects.filter(Exists(own))
+    return Contract.objects.none()
+
+
+def get_contract_for_user(user: AnyUser, pk: int) -> tuple[Contract, bool]:
+    try:
+        contract = visible_contracts(user).select_related("provider", "segment__module").get(pk=pk)
+    except Contract.DoesNotExist:
+        raise Http404(_("No such contract.")) from None
+    return contract, can_edit_contracts(user)
+
+
+def visible_invoices(user: AnyUser) -> QuerySet[Invoice]:
+    if is_internal(user):
+        return Invoice.objects.all()
+    if has_role(user, Role.CONTACT):
+        return Invoice.objects.filter(municipality__in=visible_municipalities(user))
+    return Invoice.objects.none()
+
+
+def get_invoice_for_user(user: AnyUser, pk: int) -> tuple[Invoice, bool]:
+    try:
+        invoice = visible_invoices(user).select_related(
+            "provider", "contract", "municipality", "registered_by").get(pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404(_("No such invoice.")) from None
+    return invoice, can_edit_contracts(user)
+
+
+def can_see_contract_log(user: AnyUser) -> bool:
+    """Visits and signals about providers are working notes of the entity's office."""
+    return has_role(user, *OFFICE_ROLES)
+
+
+def can_change_log_entry(user: AnyUser, entry: ContractLogEntry) -> bool:
+    return has_role(user, Role.MANAGER) or (has_role(user, Role.STAFF) and entry.author_id == user.pk)
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 
@@ -161,9 +214,13 @@ def navigation(user: AnyUser) -> list[NavItem]:
         NavItem(_("Home"), "home", "home"),
         NavItem(_("Municipalities"), "municipalities:list", "municipalities"),
         NavItem(_("Modules"), "entity:modules", "modules"),
+        NavItem(_("Contracts"), "contracts:list", "contracts"),
+        NavItem(_("Invoices"), "contracts:invoices", "invoices"),
     ]
     if is_internal(user):
         items.append(NavItem(_("Organisation"), "entity:organisation", "organisation"))
+    if can_edit_contracts(user):
+        items.append(NavItem(_("Import invoices"), "contracts:invoice_import", "invoice_import"))
     if can_import_population(user):
         items.append(NavItem(_("Import population"), "municipalities:import", "import"))
     if can_manage_reference_data(user):

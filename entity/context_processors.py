@@ -12,6 +12,10 @@ def _section(request: HttpRequest) -> str:
         return ""
     if match.namespace == "municipalities":
         return "import" if match.url_name == "import" else "municipalities"
+    if match.namespace == "contracts":
+        if match.url_name == "invoice_import":
+            return "invoice_import"
+        return "invoices" if match.url_name.startswith("invoice") else "contracts"
     if match.namespace == "entity":
         return "organisation" if match.url_name == "organisation" else "modules"
     return match.url_name or ""

@@ -89,6 +89,7 @@ DEMO_PASSWORD = "demo-portaal-2026"
 # username, first name, last name, roles, municipality (contact), is_staff
 DEMO_USERS = [
     ("medewerker", "Sanne", "Jacobs", ["Medewerker"], None, False),
+    ("medewerker2", "Karin", "Vos", ["Medewerker"], None, False),
     ("leidinggevende", "Mark", "Hendriks", ["Leidinggevende"], None, True),
     ("db", "Peter", "Janssen", ["Dagelijks bestuur", "Algemeen bestuur"], None, False),
     ("ab", "Anja", "Smeets", ["Algemeen bestuur"], None, False),

@@ -12,6 +12,8 @@ MANAGER_ADMIN_MODELS = {
     "municipalities": ["municipality", "populationcount"],
     "entity": ["module", "membership", "function", "boardseat", "municipalitycontact"],
     "auth": ["user"],
+    "contracts": ["segment", "provider", "serviceagreement", "contract", "contractparticipation", "tariffline",
+                  "contractlogentry", "invoice"],
 }
 
 

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, When
+from django.db.models import Case, Count, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from contracts.models import OPEN_STATUSES, Contract, Invoice, InvoiceStatus
 from entity import access
 from entity.access import Role
 from entity.forms import ReferenceDateForm
@@ -18,6 +19,23 @@ from municipalities.models import Municipality
 
 def _modules_today(today: datetime.date) -> list[tuple[Module, list[Municipality]]]:
     return [(m, list(m.participants_on(today).order_by("name"))) for m in Module.objects.all()]
+
+
+EXPIRY_MONTHS = 6
+
+
+def _office_worklist(user, today: datetime.date) -> dict:
+    """What staff must act on: invoices waiting per step, overdue ones, contracts running out."""
+    open_invoices = Invoice.objects.filter(status__in=OPEN_STATUSES)  # few rows: read via the status index
+    counts = open_invoices.aggregate(
+        received=Count("pk", filter=Q(status=InvoiceStatus.RECEIVED)),
+        checked=Count("pk", filter=Q(status=InvoiceStatus.CHECKED)),
+        approved=Count("pk", filter=Q(status=InvoiceStatus.APPROVED)),
+        overdue=Count("pk", filter=Q(due_date__lt=today)),
+    )
+    expiring = (Contract.objects.ending_within(EXPIRY_MONTHS, today).select_related("provider")
+                .order_by("notice_date", "end_date")[:20])
+    return {"invoice_counts": counts, "expiring": expiring, "expiry_months": EXPIRY_MONTHS}
 
 
 @require_GET
@@ -37,6 +55,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["own_modules"] = Module.objects.filter(
             pk__in=Membership.objects.active_on(today).filter(municipality=own).values("module")
         )
+    if access.can_edit_contracts(user):
+        context.update(_office_worklist(user, today))
     if access.has_role(user, Role.DAILY_BOARD, Role.GENERAL_BOARD):
         context["seats"] = BoardSeat.objects.filter(person=user).active_on(today).select_related("municipality")
     return render(request, "entity/home.html", context)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from municipalities.models import Municipality, PopulationCount
+from portal.textfiles import decode_text, sniff_delimiter
 
 MONTHS_NL = {
     "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
@@ -68,24 +69,6 @@ class PopulationImportResult:
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\ufeff", "")).strip().strip('"').strip().lower()
-
-
-def decode(data: bytes) -> str:
-    """StatLine writes UTF-8 (with BOM) or Windows-1252, depending on the export route."""
-    if b"\x00" in data:
-        raise ValueError(_("The file is not a text file (UTF-8 or Windows-1252)."))
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError(_("The file is not a text file (UTF-8 or Windows-1252)."))
-
-
-def _delimiter(text: str) -> str:
-    """The separator used most in the first lines (csv.Sniffer guesses wrong on short files)."""
-    lines = [line for line in text.splitlines() if line.strip()][:10]
-    return max(";,\t", key=lambda d: sum(line.count(d) for line in lines))
 
 
 @dataclass(frozen=True)
@@ -187,7 +170,7 @@ def parse_population_csv(data: bytes) -> tuple[list[ParsedCount], list[LineError
     if len(data) > MAX_BYTES:
         return [], [LineError(0, _("The file is larger than 5 MB."))], []
     try:
-        text = decode(data)
+        text = decode_text(data)
     except ValueError as exc:
         return [], [LineError(0, str(exc))], []
     header: Header | None = None
@@ -196,7 +179,7 @@ def parse_population_csv(data: bytes) -> tuple[list[ParsedCount], list[LineError
     errors: list[LineError] = []
     unknown: list[str] = []
     seen: dict[tuple[int, datetime.date], int] = {}
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=_delimiter(text)), start=1):
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text)), start=1):
         filled = [c.strip() for c in cells if c.strip()]
         if not filled:
             continue

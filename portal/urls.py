@@ -17,5 +17,6 @@ urlpatterns = [
     path("account/wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("gemeenten/", include("municipalities.urls")),
     path("", include("entity.urls")),
+    path("", include("contracts.urls")),
     path("beheer/", admin.site.urls),
 ]

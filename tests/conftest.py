@@ -112,3 +112,31 @@ def login(client):
 
 
 __all__ = ["PASSWORD"]
+
+
+@pytest.fixture
+def colleague(db):
+    """A second member of staff, for four eyes."""
+    return _user("collega", Role.STAFF)
+
+
+@pytest.fixture
+def youth(region):
+    """Segment 1 youth care in module 1, a provider and a contract 2024-2027 in which Weert (DVO
+    until 2025, member from 2026) and Venlo take part."""
+    import datetime
+    from decimal import Decimal
+
+    from contracts.models import ServiceAgreement
+    from entity.models import Module
+    from tests.factories import ContractFactory, ProviderFactory, SegmentFactory
+
+    segment = SegmentFactory(code="JGD-S1", name="Segment 1 jeugdhulp", law="jeugdwet",
+                             module=Module.objects.get(number=1))
+    agreement = ServiceAgreement.objects.create(municipality=region["weert"], start_date=datetime.date(2024, 1, 1),
+                                                end_date=datetime.date(2025, 12, 31), annual_fee=Decimal("42500.00"))
+    agreement.segments.add(segment)
+    provider = ProviderFactory(name="Zorggroep Maasland", agb_code="65656055", kvk_number="12345678")
+    contract = ContractFactory(reference="JGD-2024-001", provider=provider, segment=segment,
+                               municipalities=[region["weert"], region["venlo"]])
+    return {"segment": segment, "provider": provider, "contract": contract}

@@ -81,3 +81,73 @@ class BoardSeatFactory(factory.django.DjangoModelFactory):
     body = "AB"
     position = "member"
     start_date = datetime.date(2022, 6, 1)
+
+
+# --- contracts -----------------------------------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from contracts.models import (  # noqa: E402
+    Contract,
+    ContractParticipation,
+    Invoice,
+    Provider,
+    Segment,
+)
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Segment
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"SEG{n}")
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    law = "jeugdwet"
+    module = factory.SubFactory(ModuleFactory)
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"Aanbieder {n}")
+    kvk_number = factory.Sequence(lambda n: f"{10000000 + n:08d}")
+    agb_code = factory.Sequence(lambda n: f"{20000000 + n:08d}")
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"TEST-{n:04d}")
+    provider = factory.SubFactory(ProviderFactory)
+    segment = factory.SubFactory(SegmentFactory)
+    title = "Testcontract"
+    procedure = "tender"
+    funding_variant = "effort"
+    start_date = datetime.date(2024, 1, 1)
+    end_date = datetime.date(2027, 12, 31)
+    notice_months = 3
+
+    @factory.post_generation
+    def municipalities(self, create: bool, extracted, **kwargs) -> None:
+        for item in extracted or []:
+            municipality, share = item if isinstance(item, tuple) else (item, None)
+            ContractParticipation.objects.create(contract=self, municipality=municipality, key_share=share)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    contract = factory.SubFactory(ContractFactory)
+    provider = factory.SelfAttribute("contract.provider")
+    municipality = factory.SubFactory(MunicipalityFactory)
+    invoice_number = factory.Sequence(lambda n: f"F{n:06d}")
+    invoice_date = datetime.date(2026, 5, 6)
+    period_start = datetime.date(2026, 4, 1)
+    period_end = datetime.date(2026, 4, 30)
+    amount = Decimal("790.00")
+    registered_by = factory.SubFactory(UserFactory)

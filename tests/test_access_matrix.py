@@ -19,6 +19,25 @@ EXPECTED = {
     "password_change": ({}, {**INTERNAL, "contact_weert": 200, "norole": 200}),
     "password_change_done": ({}, {**INTERNAL, "contact_weert": 200, "norole": 200}),
 }
+OFFICE = {"staff": 200, "manager": 200, "db": 403, "ab": 403, "kwartiermaker": 403, "contact_weert": 403,
+          "norole": 403}
+READ = {**INTERNAL, "contact_weert": 200, "norole": 403}
+POST_ONLY = dict.fromkeys(INTERNAL | {"contact_weert": 0, "norole": 0}, 405)
+EXPECTED.update({
+    "contracts:list": ({}, READ),
+    "contracts:detail": ({"pk": "weert_contract"}, READ),
+    "contracts:create": ({}, OFFICE),
+    "contracts:edit": ({"pk": "weert_contract"}, OFFICE),
+    "contracts:log_add": ({"pk": "weert_contract"}, POST_ONLY),
+    "contracts:log_delete": ({"pk": "weert_contract", "entry_pk": "entry"}, POST_ONLY),
+    "contracts:invoices": ({}, READ),
+    "contracts:invoice": ({"pk": "weert_invoice"}, READ),
+    "contracts:invoice_create": ({}, OFFICE),
+    "contracts:invoice_edit": ({"pk": "weert_invoice"}, OFFICE),
+    "contracts:invoice_import": ({}, OFFICE),
+    "contracts:invoice_step": ({"pk": "weert_invoice"}, POST_ONLY),
+    "contracts:invoice_bulk": ({}, POST_ONLY),
+})
 # Pages with their own rules, tested below.
 SPECIAL = {"login", "logout"}
 
@@ -41,9 +60,9 @@ def test_every_url_has_an_entry():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("role", ROLES)
-def test_matrix(client, users, name, role):
+def test_matrix(client, users, objects, name, role):
     kwargs, expected = EXPECTED[name]
-    url = reverse(name, kwargs=kwargs)
+    url = reverse(name, kwargs={k: objects[v] if isinstance(v, str) and v in objects else v for k, v in kwargs.items()})
     if role != "anonymous":
         client.force_login(users[role])
     response = client.get(url)
@@ -52,6 +71,24 @@ def test_matrix(client, users, name, role):
         assert response["Location"].startswith(reverse("login"))
     else:
         assert response.status_code == expected[role], f"{role} on {url}"
+
+
+@pytest.fixture
+def objects(youth, region, staff_user):
+    """A contract and invoice of Weert, and a contract and invoice that concern Venlo only."""
+    from contracts.models import ContractLogEntry
+    from tests.factories import ContractFactory, InvoiceFactory
+
+    venlo_contract = ContractFactory(segment=youth["segment"], municipalities=[region["venlo"]])
+    entry = ContractLogEntry.objects.create(contract=youth["contract"], kind="visit", date="2026-01-05",
+                                            author=staff_user, text="Bezoek")
+    return {
+        "weert_contract": youth["contract"].pk,
+        "weert_invoice": InvoiceFactory(contract=youth["contract"], municipality=region["weert"]).pk,
+        "venlo_contract": venlo_contract.pk,
+        "venlo_invoice": InvoiceFactory(contract=venlo_contract, municipality=region["venlo"]).pk,
+        "entry": entry.pk,
+    }
 
 
 def test_contact_gets_404_for_another_municipality(login, users, region):

@@ -56,7 +56,8 @@ def test_navigation_shows_only_what_the_role_may_use(users):
     assert "municipalities:import" in names(users["staff"])
     assert "admin:index" in names(users["manager"])
     assert "admin:index" not in names(users["staff"])
-    assert names(users["contact_weert"]) == {"home", "municipalities:list", "entity:modules"}
+    assert names(users["contact_weert"]) == {"home", "municipalities:list", "entity:modules", "contracts:list",
+                                             "contracts:invoices"}
     assert names(users["norole"]) == set()
 
 

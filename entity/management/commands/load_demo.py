@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from contracts.demo import load_contract_demo
 from entity import demo_data as demo
 from entity.models import BoardSeat, Membership, Module, MunicipalityContact
 from municipalities.models import Municipality, PopulationCount
@@ -22,21 +23,37 @@ class Command(BaseCommand):
     help = "Load the fourteen municipalities, modules, memberships, population counts and demo users."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--reference-only", action="store_true",
-                            help="Load reference data only, no demo users or board seats.")
-        parser.add_argument("--allow-demo-users", action="store_true",
-                            help="Create demo users (known password) even with DEBUG off.")
+        parser.add_argument(
+            "--reference-only", action="store_true", help="Load reference data only, no demo users or board seats."
+        )
+        parser.add_argument(
+            "--allow-demo-users", action="store_true", help="Create demo users (known password) even with DEBUG off."
+        )
+        parser.add_argument(
+            "--invoices",
+            type=int,
+            default=20_000,
+            help="How many demo invoices to generate (the benchmark uses 200,000).",
+        )
 
-    def handle(self, *args, reference_only: bool = False, allow_demo_users: bool = False, **options) -> None:
+    def handle(
+        self, *args, reference_only: bool = False, allow_demo_users: bool = False, invoices: int = 20_000, **options
+    ) -> None:
         if not reference_only and not settings.DEBUG and not allow_demo_users:
-            raise CommandError("Demo users have a known password; with DEBUG off use "
-                               "--reference-only, or --allow-demo-users for a test system.")
+            raise CommandError(
+                "Demo users have a known password; with DEBUG off use "
+                "--reference-only, or --allow-demo-users for a test system."
+            )
         self.stats: Counter[str] = Counter()
         with transaction.atomic():
             municipalities = self.load_municipalities()
             self.load_modules(municipalities)
             if not reference_only:
                 self.load_users(municipalities)
+        if not reference_only:
+            self.stats["contract data created"] += load_contract_demo(
+                invoices=invoices, log=lambda line: self.stdout.write(line) if options.get("verbosity", 1) > 1 else None
+            )
         created = sum(v for k, v in self.stats.items() if k.endswith("created"))
         self.stdout.write(f"Demo data: {created} rows created, {self.stats['unchanged']} already present.")
         if not reference_only:
@@ -49,14 +66,20 @@ class Command(BaseCommand):
         result = {}
         for name, slug, code, region in demo.MUNICIPALITIES:
             m, created = Municipality.objects.get_or_create(
-                cbs_code=code, defaults={"name": name, "slug": slug, "region": region})
+                cbs_code=code, defaults={"name": name, "slug": slug, "region": region}
+            )
             self._count("municipality", created)
             result[slug] = m
             for year, (inhabitants, source) in demo.POPULATION[slug].items():
                 _, created = PopulationCount.objects.get_or_create(
-                    municipality=m, reference_date=datetime.date(year, 1, 1),
-                    defaults={"inhabitants": inhabitants, "source": source or demo.ESTIMATE,
-                              "estimated": source is None})
+                    municipality=m,
+                    reference_date=datetime.date(year, 1, 1),
+                    defaults={
+                        "inhabitants": inhabitants,
+                        "source": source or demo.ESTIMATE,
+                        "estimated": source is None,
+                    },
+                )
                 self._count("count", created)
         return result
 
@@ -64,7 +87,8 @@ class Command(BaseCommand):
         modules = {}
         for number, name, tasks in demo.MODULES:
             modules[number], created = Module.objects.get_or_create(
-                number=number, defaults={"name": name, "tasks": tasks})
+                number=number, defaults={"name": name, "tasks": tasks}
+            )
             self._count("module", created)
         for number, slugs, start, decision in demo.MEMBERSHIPS:
             for slug in slugs:
@@ -72,14 +96,14 @@ class Command(BaseCommand):
                 if Membership.objects.filter(municipality=municipality, module=module).active_on(start).exists():
                     self._count("membership", False)
                     continue
-                Membership.objects.create(municipality=municipality, module=module,
-                                          start_date=start, decision=decision)
+                Membership.objects.create(municipality=municipality, module=module, start_date=start, decision=decision)
                 self._count("membership", True)
 
     def _user(self, username: str, first: str, last: str, is_staff: bool, usable: bool = True) -> User:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"first_name": first, "last_name": last, "is_staff": is_staff,
-                                         "email": f"{username}@example.org"})
+            username=username,
+            defaults={"first_name": first, "last_name": last, "is_staff": is_staff, "email": f"{username}@example.org"},
+        )
         if created:
             # Set only on creation, so a second run changes nothing.
             if usable:
@@ -94,8 +118,9 @@ class Command(BaseCommand):
         if BoardSeat.objects.filter(person=user, body=body).active_on(demo.SEATS_FROM).exists():
             self._count("seat", False)
             return
-        BoardSeat.objects.create(person=user, municipality=municipality, body=body,
-                                 position=position, start_date=demo.SEATS_FROM)
+        BoardSeat.objects.create(
+            person=user, municipality=municipality, body=body, position=position, start_date=demo.SEATS_FROM
+        )
         self._count("seat", True)
 
     def load_users(self, municipalities: dict[str, Municipality]) -> None:

@@ -1,0 +1,334 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from contracts import exports
+from contracts.filters import ContractFilter, InvoiceFilter
+from contracts.forms import (
+    BulkStepForm,
+    ContractForm,
+    InvoiceForm,
+    InvoiceImportForm,
+    LogEntryForm,
+    StepForm,
+    TariffLineFormSet,
+)
+from contracts.imports import CSV_COLUMNS, import_declaration_message, import_invoices_csv
+from contracts.models import ContractLogEntry, InvoiceStatus, InvoiceTransitionError
+from contracts.services import bulk_move, contract_spending
+from contracts.tables import ContractTable, InvoiceTable, TotalsPaginator
+from entity import access
+from entity.access import OFFICE_ROLES
+from entity.templatetags.portal import money
+
+office_only = access.role_required(*OFFICE_ROLES)
+
+CONTRACT_COLUMNS = [
+    ("kenmerk", lambda c: c.reference),
+    ("titel", lambda c: c.title),
+    ("aanbieder", lambda c: c.provider.name),
+    ("segment", lambda c: c.segment.code),
+    ("bekostiging", lambda c: c.get_funding_variant_display()),
+    ("procedure", lambda c: c.get_procedure_display()),
+    ("start", lambda c: c.start_date),
+    ("einde", lambda c: c.end_date),
+    ("uiterste einde", lambda c: c.latest_end_date),
+    ("opzegdatum", lambda c: c.notice_date),
+    ("plafond", lambda c: c.ceiling),
+    ("status", lambda c: c.status.label),
+]
+INVOICE_COLUMNS = [
+    ("factuurnummer", lambda i: i.invoice_number),
+    ("factuurdatum", lambda i: i.invoice_date),
+    ("aanbieder", lambda i: i.provider.name),
+    ("aanbieder_agb", lambda i: i.provider.agb_code),
+    ("gemeente", lambda i: i.municipality.name),
+    ("contract", lambda i: i.contract.reference),
+    ("periode_van", lambda i: i.period_start),
+    ("periode_tot", lambda i: i.period_end),
+    ("bedrag", lambda i: i.amount),
+    ("vervaldatum", lambda i: i.due_date),
+    ("status", lambda i: i.get_status_display()),
+    ("declaratiereferentie", lambda i: i.declaration_reference),
+]
+
+
+def _export(request: HttpRequest, queryset, columns, name: str) -> HttpResponse | None:
+    kind = request.GET.get("export")
+    if kind == "csv":
+        return exports.csv_response(queryset.iterator(chunk_size=2000), columns, name)
+    if kind == "xlsx":
+        return exports.xlsx_response(queryset.iterator(chunk_size=2000), columns, name, name)
+    return None
+
+
+@require_GET
+@access.any_role_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    contracts = access.visible_contracts(request.user).select_related("provider", "segment")
+    filters = ContractFilter(request.GET or None, queryset=contracts, user=request.user)
+    table = ContractTable(filters.qs, order_by=request.GET.get("sort", "reference"))
+    download = _export(request, table.data.data, CONTRACT_COLUMNS, "contracten")
+    if download:
+        return download
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    return render(
+        request,
+        "contracts/contract_list.html",
+        {"filter": filters, "table": table, "can_edit": access.can_edit_contracts(request.user)},
+    )
+
+
+@require_GET
+@access.any_role_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contract, can_edit = access.get_contract_for_user(request.user, pk)
+    own = access.visible_municipalities(request.user)
+    spending = contract_spending(contract)
+    if not access.is_internal(request.user):
+        spending.rows = [r for r in spending.rows if r.municipality in own]
+    log = contract.log_entries.select_related("author") if access.can_see_contract_log(request.user) else None
+    return render(
+        request,
+        "contracts/contract_detail.html",
+        {
+            "contract": contract,
+            "can_edit": can_edit,
+            "spending": spending,
+            "log": log,
+            "log_form": LogEntryForm() if can_edit else None,
+            "tariff_lines": contract.tariff_lines.all(),
+            "recent_invoices": access.visible_invoices(request.user)
+            .filter(contract=contract)
+            .select_related("municipality")
+            .order_by("-invoice_date", "-id")[:10],
+            "is_internal": access.is_internal(request.user),
+        },
+    )
+
+
+def _contract_form(request: HttpRequest, contract=None) -> HttpResponse:
+    form = ContractForm(request.POST or None, instance=contract)
+    tariffs = TariffLineFormSet(request.POST or None, instance=form.instance, prefix="tarief")
+    if request.method == "POST" and form.is_valid() and tariffs.is_valid():
+        with transaction.atomic():
+            contract = form.save()
+            tariffs.instance = contract
+            tariffs.save()
+        messages.success(request, _("Contract %(reference)s saved.") % {"reference": contract.reference})
+        return redirect(contract)
+    return render(request, "contracts/contract_form.html", {"form": form, "tariffs": tariffs, "contract": contract})
+
+
+@require_http_methods(["GET", "POST"])
+@office_only
+def contract_create(request: HttpRequest) -> HttpResponse:
+    return _contract_form(request)
+
+
+@require_http_methods(["GET", "POST"])
+@office_only
+def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contract, _can_edit = access.get_contract_for_user(request.user, pk)
+    return _contract_form(request, contract)
+
+
+@require_POST
+@office_only
+def log_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contract, _can_edit = access.get_contract_for_user(request.user, pk)
+    form = LogEntryForm(request.POST)
+    if form.is_valid():
+        form.instance.contract, form.instance.author = contract, request.user
+        form.save()
+        messages.success(request, _("Entry added to the contract-management log."))
+        return redirect(contract.get_absolute_url() + "#logboek")
+    messages.error(
+        request,
+        _("The entry was not saved: %(errors)s")
+        % {"errors": " ".join(e for errors in form.errors.values() for e in errors)},
+    )
+    return redirect(contract.get_absolute_url() + "#logboek")
+
+
+@require_POST
+@office_only
+def log_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    contract, _can_edit = access.get_contract_for_user(request.user, pk)
+    entry = get_object_or_404(ContractLogEntry, pk=entry_pk, contract=contract)
+    if not access.can_change_log_entry(request.user, entry):
+        raise PermissionDenied
+    entry.delete()
+    messages.success(request, _("Entry removed from the log."))
+    return redirect(contract.get_absolute_url() + "#logboek")
+
+
+@require_GET
+@access.any_role_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    invoices = access.visible_invoices(request.user)
+    filters = InvoiceFilter(request.GET or None, queryset=invoices, user=request.user)
+    table = InvoiceTable([], order_by=request.GET.get("sort", "-invoice_date"))
+    ordered = filters.qs.order_by(*_ordering(table))
+    download = _export(
+        request, ordered.select_related("provider", "municipality", "contract"), INVOICE_COLUMNS, "facturen"
+    )
+    if download:
+        return download
+    paginator = TotalsPaginator(ordered, 25, related=("provider", "municipality", "contract"))
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contracts/invoice_list.html",
+        {
+            "filter": filters,
+            "table": table,
+            "page": page,
+            "paginator": paginator,
+            "can_edit": access.can_edit_contracts(request.user),
+            "bulk_form": BulkStepForm(),
+        },
+    )
+
+
+def _ordering(table: InvoiceTable) -> list[str]:
+    """The index-backed ORDER BY of the column the user sorts on (default: newest first)."""
+    for alias in table.order_by or ("-invoice_date",):
+        name = alias.lstrip("-")
+        if name in table.columns and table.columns[name].orderable:
+            fields = table.columns[name].order_by
+            return [f"-{f.lstrip('-')}" if alias.startswith("-") else f for f in fields]
+    return ["-invoice_date", "-id"]
+
+
+@require_GET
+@access.any_role_required
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice, can_edit = access.get_invoice_for_user(request.user, pk)
+    return render(
+        request,
+        "contracts/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "can_edit": can_edit,
+            "steps": invoice.allowed_steps(request.user) if can_edit else [],
+            "four_eyes": can_edit
+            and invoice.status == InvoiceStatus.CHECKED
+            and invoice.registered_by_id == request.user.pk,
+            "transitions": invoice.transitions.select_related("by"),
+            "lines": invoice.lines.all(),
+            "step_form": StepForm(),
+        },
+    )
+
+
+def _invoice_form(request: HttpRequest, invoice=None) -> HttpResponse:
+    form = InvoiceForm(request.POST or None, instance=invoice, contracts=access.visible_contracts(request.user))
+    if request.method == "POST" and form.is_valid():
+        if invoice is None:
+            form.instance.registered_by = request.user
+        try:
+            with transaction.atomic():
+                invoice = form.save()
+        except IntegrityError:  # a colleague registered the same number a moment earlier
+            form.add_error("invoice_number", _("This provider already has an invoice with this number."))
+        else:
+            messages.success(request, _("Invoice %(number)s saved.") % {"number": invoice.invoice_number})
+            return redirect(invoice)
+    return render(request, "contracts/invoice_form.html", {"form": form, "invoice": invoice})
+
+
+@require_http_methods(["GET", "POST"])
+@office_only
+def invoice_create(request: HttpRequest) -> HttpResponse:
+    return _invoice_form(request)
+
+
+@require_http_methods(["GET", "POST"])
+@office_only
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice, _can_edit = access.get_invoice_for_user(request.user, pk)
+    if invoice.status != InvoiceStatus.RECEIVED:
+        messages.error(request, _("Only an invoice that has not been checked yet can be changed."))
+        return redirect(invoice)
+    return _invoice_form(request, invoice)
+
+
+@require_POST
+@office_only
+def invoice_step(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice, _can_edit = access.get_invoice_for_user(request.user, pk)
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown step."))
+        return redirect(invoice)
+    try:
+        invoice.move_to(form.cleaned_data["status"], by=request.user, reason=form.cleaned_data["reason"])
+    except InvoiceTransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Invoice %(number)s is now %(status)s.")
+            % {"number": invoice.invoice_number, "status": invoice.get_status_display()},
+        )
+    return redirect(invoice)
+
+
+@require_POST
+@office_only
+def invoice_bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkStepForm(request.POST, invoices=access.visible_invoices(request.user))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        back = "contracts:invoices"
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    result = bulk_move(
+        list(form.cleaned_data["invoice"]),
+        form.cleaned_data["action"],
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    if result.done:
+        messages.success(
+            request,
+            ngettext("%(count)d invoice done: %(numbers)s.", "%(count)d invoices done: %(numbers)s.", len(result.done))
+            % {"count": len(result.done), "numbers": ", ".join(i.invoice_number for i in result.done)},
+        )
+    for invoice, reason in result.refused:
+        messages.error(request, f"{invoice.invoice_number}: {reason}")
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+@office_only
+def invoice_import(request: HttpRequest) -> HttpResponse:
+    form = InvoiceImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        is_xml = upload.name.lower().endswith(".xml") or data.lstrip()[:5] == b"<?xml"
+        result = (import_declaration_message if is_xml else import_invoices_csv)(data, by=request.user)
+        if result.ok:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d invoice imported, together %(total)s.",
+                    "%(count)d invoices imported, together %(total)s.",
+                    len(result.created),
+                )
+                % {"count": len(result.created), "total": money(result.total)},
+            )
+    return render(request, "contracts/invoice_import.html", {"form": form, "result": result, "columns": CSV_COLUMNS})
