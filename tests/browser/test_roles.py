@@ -26,6 +26,9 @@ JOURNEYS = {
 
 def log_in(page, username: str) -> None:
     page.goto("/")
+    if "/account/inloggen/" not in page.url:
+        page.get_by_role("button", name="Uitloggen").click()
+        page.goto("/")
     expect(page).to_have_url(re.compile(r"/account/inloggen/"))
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
