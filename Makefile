@@ -8,7 +8,7 @@ DEV_ENV := DEBUG=1
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test system-deps lint messages clean
+.PHONY: run test bench setup setup-test system-deps lint messages clean
 
 run: setup
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -19,6 +19,13 @@ run: setup
 
 test: setup-test
 	$(DEV_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Speed, not correctness: PostgreSQL with 200,000 invoices, gunicorn and wrk on 127.0.0.1.
+# Writes docs/benchmarks.md. Takes a few minutes. BENCH_ARGS="--reuse" keeps the filled databases.
+bench: setup-test
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
+	  { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 setup: $(VENV)/.installed system-deps
 setup-test: $(VENV)/.installed-test system-deps

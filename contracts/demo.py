@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Sum
 
 from contracts.models import (
     PAYMENT_TERM_DAYS,
@@ -24,6 +23,7 @@ from contracts.models import (
     ContractParticipation,
     FundingVariant,
     Invoice,
+    InvoiceLedger,
     InvoiceSource,
     InvoiceStatus,
     InvoiceTransition,
@@ -38,6 +38,7 @@ from contracts.models import (
 from entity.models import Module
 from entity.services import split_largest_remainder
 from municipalities.models import Municipality
+from portal.money import MoneySum
 
 SEGMENTS = [  # code, name, law, module
     ("JGD-S1", "Segment 1 jeugdhulp", Law.YOUTH, 1),
@@ -335,6 +336,7 @@ def _invoices(
         steps.append((invoice, history))
         if len(batch) == 5000 or n == count - 1:
             Invoice.objects.bulk_create(batch, batch_size=1000)
+            InvoiceLedger.bump()
             InvoiceTransition.objects.bulk_create(
                 [
                     InvoiceTransition(invoice=inv, from_status=a, to_status=b, by_id=by, at=at, reason=reason)
@@ -347,6 +349,9 @@ def _invoices(
             log(f"  invoices: {created:,} of {count:,}")
             batch, steps = [], []
     _fit_ceilings(rng, contracts)
+    from contracts.services import rebuild_spending_totals
+
+    rebuild_spending_totals()
     return created
 
 
@@ -354,7 +359,7 @@ def _fit_ceilings(rng: random.Random, contracts: list[Contract]) -> None:
     """Ceilings of effort- and output-based contracts in proportion to what was invoiced, so most
     contracts stay under their ceiling and a few run over, as in real life."""
     spent = dict(
-        Invoice.objects.filter(contract__in=contracts).values_list("contract_id").annotate(total=Sum("amount"))
+        Invoice.objects.filter(contract__in=contracts).values_list("contract_id").annotate(total=MoneySum("amount"))
     )
     changed = []
     for contract in contracts:

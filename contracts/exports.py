@@ -58,7 +58,8 @@ def xlsx_response(rows: Iterable, columns: list[Column], filename: str, sheet: s
         worksheet.append([_xlsx_value(get(row)) for _title, get in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

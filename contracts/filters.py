@@ -18,21 +18,29 @@ from contracts.models import (
     Segment,
 )
 from entity import access
-from entity.forms import DateInput
+from entity.forms import DateInput, FastSelect
 
 
 class ContractFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  help_text=_("Reference, title or provider."))
-    segment = django_filters.ModelChoiceFilter(label=_("Segment"), queryset=Segment.objects.all())
-    provider = django_filters.ModelChoiceFilter(label=_("Provider"), queryset=Provider.objects.all())
-    municipality = django_filters.ModelChoiceFilter(label=_("Municipality"), method="with_municipality",
-                                                    queryset=None)
-    funding_variant = django_filters.ChoiceFilter(label=_("Funding variant"), choices=FundingVariant.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=ContractStatus.choices, method="with_status")
+    q = django_filters.CharFilter(label=_("Search"), method="search", help_text=_("Reference, title or provider."))
+    segment = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Segment"), queryset=Segment.objects.all())
+    provider = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Provider"), queryset=Provider.objects.all())
+    municipality = django_filters.ModelChoiceFilter(
+        widget=FastSelect, label=_("Municipality"), method="with_municipality", queryset=None
+    )
+    funding_variant = django_filters.ChoiceFilter(
+        widget=FastSelect, label=_("Funding variant"), choices=FundingVariant.choices
+    )
+    status = django_filters.ChoiceFilter(
+        widget=FastSelect, label=_("Status"), choices=ContractStatus.choices, method="with_status"
+    )
     ending_within = django_filters.NumberFilter(
-        label=_("Ends within (months)"), method="ending", min_value=0, max_value=120,
-        widget=forms.NumberInput(attrs={"min": 0, "max": 120}))
+        label=_("Ends within (months)"),
+        method="ending",
+        min_value=0,
+        max_value=120,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 120}),
+    )
 
     class Meta:
         model = Contract
@@ -43,12 +51,14 @@ class ContractFilter(django_filters.FilterSet):
         self.filters["municipality"].queryset = access.visible_municipalities(user)
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value)
-                               | Q(provider__name__icontains=value))
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(title__icontains=value) | Q(provider__name__icontains=value)
+        )
 
     def with_municipality(self, queryset, name, value):
-        return queryset.filter(Exists(ContractParticipation.objects.filter(contract=OuterRef("pk"),
-                                                                           municipality=value)))
+        return queryset.filter(
+            Exists(ContractParticipation.objects.filter(contract=OuterRef("pk"), municipality=value))
+        )
 
     def with_status(self, queryset, name, value):
         return queryset.with_status(value)
@@ -58,18 +68,20 @@ class ContractFilter(django_filters.FilterSet):
 
 
 class InvoiceFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  help_text=_("Invoice number or declaration reference."))
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=InvoiceStatus.choices)
-    municipality = django_filters.ModelChoiceFilter(label=_("Municipality"), queryset=None)
-    provider = django_filters.ModelChoiceFilter(label=_("Provider"), queryset=Provider.objects.all())
-    contract = django_filters.ModelChoiceFilter(label=_("Contract"), queryset=None)
-    period_from = django_filters.DateFilter(label=_("Period from"), field_name="period_start",
-                                            lookup_expr="gte", widget=DateInput())
-    period_until = django_filters.DateFilter(label=_("Period until"), field_name="period_end",
-                                             lookup_expr="lte", widget=DateInput())
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="only_overdue",
-                                           widget=forms.CheckboxInput)
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", help_text=_("Invoice number or declaration reference.")
+    )
+    status = django_filters.ChoiceFilter(widget=FastSelect, label=_("Status"), choices=InvoiceStatus.choices)
+    municipality = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Municipality"), queryset=None)
+    provider = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Provider"), queryset=Provider.objects.all())
+    contract = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Contract"), queryset=None)
+    period_from = django_filters.DateFilter(
+        label=_("Period from"), field_name="period_start", lookup_expr="gte", widget=DateInput()
+    )
+    period_until = django_filters.DateFilter(
+        label=_("Period until"), field_name="period_end", lookup_expr="lte", widget=DateInput()
+    )
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="only_overdue", widget=forms.CheckboxInput)
     amount_min = django_filters.NumberFilter(label=_("Amount from (€)"), field_name="amount", lookup_expr="gte")
     amount_max = django_filters.NumberFilter(label=_("Amount up to (€)"), field_name="amount", lookup_expr="lte")
 
@@ -87,4 +99,3 @@ class InvoiceFilter(django_filters.FilterSet):
 
     def only_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
-

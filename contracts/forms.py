@@ -16,7 +16,7 @@ from contracts.models import (
     InvoiceStatus,
     TariffLine,
 )
-from entity.forms import DateInput
+from entity.forms import DateInput, FastSelect
 from municipalities.models import Municipality
 
 HUNDRED = Decimal("100.00")
@@ -152,6 +152,8 @@ class InvoiceForm(forms.ModelForm):
             "period_start": DateInput(),
             "period_end": DateInput(),
             "amount": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "contract": FastSelect,
+            "municipality": FastSelect,
         }
         localized_fields = ["amount"]  # accepts 1.234,56 and -1234,56
 

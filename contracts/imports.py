@@ -17,18 +17,20 @@ from functools import cache
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from contracts.models import (
+    COST_STATUSES,
     PAYMENT_TERM_DAYS,
     Contract,
     Invoice,
+    InvoiceLedger,
     InvoiceLine,
     InvoiceSource,
     Law,
     Provider,
+    SpendingTotal,
     invoice_problems,
 )
 from municipalities.models import Municipality
@@ -99,21 +101,25 @@ class MunicipalityIndex:
 
 
 def existing_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which (provider id, invoice number) pairs are already in the portal (chunked IN lists)."""
+    """Which (provider id, invoice number) pairs are already in the portal: per provider, an IN
+    list on the unique (provider, invoice number) index, in chunks."""
+    by_provider: dict[int, list[str]] = defaultdict(list)
+    for provider_id, number in pairs:
+        by_provider[provider_id].append(number)
     found: set[tuple[int, str]] = set()
-    items = sorted(pairs)
-    for i in range(0, len(items), 500):
-        chunk = items[i : i + 500]
-        condition = Q()
-        for provider_id, number in chunk:
-            condition |= Q(provider_id=provider_id, invoice_number=number)
-        found.update(Invoice.objects.filter(condition).values_list("provider_id", "invoice_number"))
+    for provider_id, numbers in by_provider.items():
+        for i in range(0, len(numbers), 900):
+            found.update(Invoice.objects.filter(provider_id=provider_id, invoice_number__in=numbers[i:i + 900])
+                         .values_list("provider_id", "invoice_number"))
     return found
 
 
 def _bulk_save(invoices: list[Invoice], lines: list[InvoiceLine] | None = None) -> None:
     with transaction.atomic():
         Invoice.objects.bulk_create(invoices, batch_size=BATCH)
+        InvoiceLedger.bump()
+        # Imported invoices arrive as "received"; should one ever arrive approved, its total moves.
+        SpendingTotal.refresh({(i.municipality_id, i.invoice_date.year) for i in invoices if i.status in COST_STATUSES})
         if lines:
             for line in lines:
                 line.invoice_id = line.invoice.pk

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -74,8 +75,9 @@ class Provider(models.Model):
 class ServiceAgreement(DatedPeriod):
     """A DVO: a municipality outside the module buys the entity's services for some segments."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="service_agreements",
-                                     verbose_name=_("municipality"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="service_agreements", verbose_name=_("municipality")
+    )
     segments = models.ManyToManyField(Segment, related_name="service_agreements", verbose_name=_("segments"))
     annual_fee = models.DecimalField(_("annual fee"), **MONEY, validators=[MinValueValidator(Decimal(0))])
 
@@ -119,12 +121,14 @@ class ContractQuerySet(models.QuerySet["Contract"]):
 
     def with_status(self, status: str, today: datetime.date | None = None) -> ContractQuerySet:
         today = today or timezone.localdate()
-        return self.filter({
-            ContractStatus.UPCOMING: Q(start_date__gt=today),
-            ContractStatus.ACTIVE: Q(start_date__lte=today, notice_date__gt=today),
-            ContractStatus.ENDING: Q(start_date__lte=today, notice_date__lte=today, end_date__gte=today),
-            ContractStatus.ENDED: Q(end_date__lt=today),
-        }[ContractStatus(status)])
+        return self.filter(
+            {
+                ContractStatus.UPCOMING: Q(start_date__gt=today),
+                ContractStatus.ACTIVE: Q(start_date__lte=today, notice_date__gt=today),
+                ContractStatus.ENDING: Q(start_date__lte=today, notice_date__lte=today, end_date__gte=today),
+                ContractStatus.ENDED: Q(end_date__lt=today),
+            }[ContractStatus(status)]
+        )
 
     def ending_within(self, months: int, today: datetime.date | None = None) -> ContractQuerySet:
         """Contracts whose end date or notice date falls between today and ``months`` ahead."""
@@ -135,10 +139,10 @@ class ContractQuerySet(models.QuerySet["Contract"]):
 
 class Contract(models.Model):
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="contracts",
-                                 verbose_name=_("provider"))
-    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="contracts",
-                                verbose_name=_("segment"))
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("provider")
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("segment"))
     title = models.CharField(_("title"), max_length=200)
     procedure = models.CharField(_("procurement procedure"), max_length=10, choices=ProcurementProcedure.choices)
     funding_variant = models.CharField(_("funding variant"), max_length=10, choices=FundingVariant.choices)
@@ -146,12 +150,15 @@ class Contract(models.Model):
     end_date = models.DateField(_("end date"))
     latest_end_date = models.DateField(_("latest end date with extensions"), null=True, blank=True)
     notice_months = models.PositiveSmallIntegerField(_("notice period (months)"), default=3)
-    notice_date = models.DateField(_("notice date"), editable=False, db_index=True,
-                                   help_text=_("End date minus the notice period; set on save."))
-    ceiling = models.DecimalField(_("ceiling amount"), **MONEY, null=True, blank=True,
-                                  validators=[MinValueValidator(Decimal(0))])
-    municipalities = models.ManyToManyField(Municipality, through="ContractParticipation",
-                                            related_name="contracts", verbose_name=_("municipalities"))
+    notice_date = models.DateField(
+        _("notice date"), editable=False, db_index=True, help_text=_("End date minus the notice period; set on save.")
+    )
+    ceiling = models.DecimalField(
+        _("ceiling amount"), **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    municipalities = models.ManyToManyField(
+        Municipality, through="ContractParticipation", related_name="contracts", verbose_name=_("municipalities")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ContractQuerySet.as_manager()
@@ -164,7 +171,8 @@ class Contract(models.Model):
             models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="contract_end_after_start"),
             models.CheckConstraint(
                 condition=Q(latest_end_date__isnull=True) | Q(latest_end_date__gte=models.F("end_date")),
-                name="contract_latest_end_after_end"),
+                name="contract_latest_end_after_end",
+            ),
         ]
         indexes = [models.Index(fields=["end_date"]), models.Index(fields=["start_date"])]
 
@@ -210,21 +218,36 @@ class Contract(models.Model):
     def participation_problem(self, municipality: Municipality) -> str | None:
         """Why ``municipality`` may not take part, or None: on every day of the contract it must
         be a member of the segment's module or hold a service agreement for the segment."""
-        periods = [(m.start_date, m.end_date) for m in Membership.objects.filter(
-            municipality=municipality, module_id=self.segment.module_id).overlapping(self.start_date, self.end_date)]
-        periods += [(a.start_date, a.end_date) for a in ServiceAgreement.objects.filter(
-            municipality=municipality, segments=self.segment_id).overlapping(self.start_date, self.end_date)]
+        periods = [
+            (m.start_date, m.end_date)
+            for m in Membership.objects.filter(municipality=municipality, module_id=self.segment.module_id).overlapping(
+                self.start_date, self.end_date
+            )
+        ]
+        periods += [
+            (a.start_date, a.end_date)
+            for a in ServiceAgreement.objects.filter(municipality=municipality, segments=self.segment_id).overlapping(
+                self.start_date, self.end_date
+            )
+        ]
         gap = first_gap(periods, self.start_date, self.end_date)
         if gap is None:
             return None
-        return _("%(municipality)s does not take part in module %(module)s and has no service agreement (DVO) "
-                 "for segment %(segment)s from %(start)s to %(end)s.") % {
-            "municipality": municipality, "module": self.segment.module.number, "segment": self.segment.code,
-            "start": f"{gap[0]:%d-%m-%Y}", "end": f"{gap[1]:%d-%m-%Y}"}
+        return _(
+            "%(municipality)s does not take part in module %(module)s and has no service agreement (DVO) "
+            "for segment %(segment)s from %(start)s to %(end)s."
+        ) % {
+            "municipality": municipality,
+            "module": self.segment.module.number,
+            "segment": self.segment.code,
+            "start": f"{gap[0]:%d-%m-%Y}",
+            "end": f"{gap[1]:%d-%m-%Y}",
+        }
 
 
-def first_gap(periods: list[tuple[datetime.date, datetime.date | None]], start: datetime.date,
-              end: datetime.date) -> tuple[datetime.date, datetime.date] | None:
+def first_gap(
+    periods: list[tuple[datetime.date, datetime.date | None]], start: datetime.date, end: datetime.date
+) -> tuple[datetime.date, datetime.date] | None:
     """The first stretch of [start, end] that no period covers (periods inclusive, None = open)."""
     cursor = start
     for p_start, p_end in sorted(periods):
@@ -237,13 +260,21 @@ def first_gap(periods: list[tuple[datetime.date, datetime.date | None]], start: 
 
 
 class ContractParticipation(models.Model):
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="participations",
-                                 verbose_name=_("contract"))
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="contract_participations",
-                                     verbose_name=_("municipality"))
-    key_share = models.DecimalField(_("key share (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
-                                    validators=[MinValueValidator(Decimal(0))],
-                                    help_text=_("Only for lump sums: this municipality's share of the contract sum."))
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="participations", verbose_name=_("contract")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="contract_participations", verbose_name=_("municipality")
+    )
+    key_share = models.DecimalField(
+        _("key share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Only for lump sums: this municipality's share of the contract sum."),
+    )
 
     class Meta:
         verbose_name = _("participating municipality")
@@ -256,8 +287,9 @@ class ContractParticipation(models.Model):
 
 
 class TariffLine(models.Model):
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="tariff_lines",
-                                 verbose_name=_("contract"))
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="tariff_lines", verbose_name=_("contract")
+    )
     product_category = models.CharField(_("product category"), max_length=2)
     product_code = models.CharField(_("product code"), max_length=5)
     unit = models.CharField(_("unit"), max_length=40)
@@ -279,12 +311,14 @@ class LogKind(models.TextChoices):
 
 
 class ContractLogEntry(models.Model):
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="log_entries",
-                                 verbose_name=_("contract"))
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="log_entries", verbose_name=_("contract")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=LogKind.choices)
     date = models.DateField(_("date"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("author"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
@@ -302,9 +336,14 @@ class ContractLogEntry(models.Model):
 PAYMENT_TERM_DAYS = 30
 
 
-def invoice_problems(contract: Contract, provider_id: int | None, municipality_id: int | None,
-                     period_start: datetime.date | None, period_end: datetime.date | None,
-                     participant_ids: set[int]) -> dict[str, str]:
+def invoice_problems(
+    contract: Contract,
+    provider_id: int | None,
+    municipality_id: int | None,
+    period_start: datetime.date | None,
+    period_end: datetime.date | None,
+    participant_ids: set[int],
+) -> dict[str, str]:
     """The invoice rules, per field: shared by the form, the admin and both imports."""
     errors: dict[str, str] = {}
     if period_start and period_end and period_end < period_start:
@@ -313,10 +352,13 @@ def invoice_problems(contract: Contract, provider_id: int | None, municipality_i
         errors["contract"] = _("This contract belongs to another provider.")
     if municipality_id and municipality_id not in participant_ids:
         errors["municipality"] = _("This municipality does not take part in contract %(contract)s.") % {
-            "contract": contract.reference}
+            "contract": contract.reference
+        }
     if period_start and period_end and (period_start < contract.start_date or period_end > contract.end_date):
         errors["period_start"] = _("The period lies outside the contract period (%(start)s – %(end)s).") % {
-            "start": f"{contract.start_date:%d-%m-%Y}", "end": f"{contract.end_date:%d-%m-%Y}"}
+            "start": f"{contract.start_date:%d-%m-%Y}",
+            "end": f"{contract.end_date:%d-%m-%Y}",
+        }
     return errors
 
 
@@ -348,6 +390,34 @@ class InvoiceTransitionError(Exception):
     """A step that is not allowed now; the message is for the user."""
 
 
+class InvoiceLedger(models.Model):
+    """One row whose version changes in the same transaction as every change to invoices.
+
+    Invoice lists cache their count and total per filter under this version, so a cached
+    total is never older than the data: any registration, step or import moves the version.
+    The version is a fresh random token, not a counter, so a rolled-back write can never
+    hand out a value that a later write uses again.
+    """
+
+    version = models.CharField(max_length=32, default="")
+
+    class Meta:
+        verbose_name = _("invoice ledger version")
+
+    def __str__(self) -> str:
+        return self.version
+
+    @classmethod
+    def bump(cls) -> None:
+        token = uuid.uuid4().hex
+        if not cls.objects.filter(pk=1).update(version=token):
+            cls.objects.update_or_create(pk=1, defaults={"version": token})
+
+    @classmethod
+    def current(cls) -> str:
+        return cls.objects.filter(pk=1).values_list("version", flat=True).first() or ""
+
+
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def overdue(self, today: datetime.date | None = None) -> InvoiceQuerySet:
         return self.filter(due_date__lt=today or timezone.localdate(), status__in=OPEN_STATUSES)
@@ -361,12 +431,17 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
 
 
 class Invoice(models.Model):
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="invoices",
-                                 verbose_name=_("provider"))
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="invoices",
-                                 verbose_name=_("contract"))
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="invoices",
-                                     verbose_name=_("municipality"))
+    # No separate index on these three: the unique (provider, number) index and the composite
+    # indexes below lead with them, and every extra index slows a 10,000-line import.
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("provider"), db_index=False
+    )
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("contract"), db_index=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("municipality"), db_index=False
+    )
     invoice_number = models.CharField(_("invoice number"), max_length=40)
     invoice_date = models.DateField(_("invoice date"))
     due_date = models.DateField(_("payment due"), editable=False)
@@ -374,13 +449,12 @@ class Invoice(models.Model):
     period_end = models.DateField(_("period until"))
     amount = models.DecimalField(_("amount"), **MONEY, help_text=_("Negative for a credit note."))
     declaration_reference = models.CharField(_("declaration reference"), max_length=40, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=InvoiceStatus.choices,
-                              default=InvoiceStatus.RECEIVED)
+    status = models.CharField(_("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.RECEIVED)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
-    source = models.CharField(_("source"), max_length=10, choices=InvoiceSource.choices,
-                              default=InvoiceSource.MANUAL)
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name=_("registered by"))
+    source = models.CharField(_("source"), max_length=10, choices=InvoiceSource.choices, default=InvoiceSource.MANUAL)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+    )
     registered_at = models.DateTimeField(_("registered"), default=timezone.now)
 
     objects = InvoiceQuerySet.as_manager()
@@ -391,8 +465,9 @@ class Invoice(models.Model):
         ordering = ["-invoice_date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "invoice_number"], name="invoice_number_unique_per_provider"),
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
-                                   name="invoice_period_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_end_after_start"
+            ),
         ]
         # Every sortable list column has an index ending in id, so a sorted page (and a deep
         # one) is read from the index; (municipality, invoice_date, status, amount) covers the
@@ -416,7 +491,18 @@ class Invoice(models.Model):
             self.due_date = self.invoice_date + datetime.timedelta(days=PAYMENT_TERM_DAYS)
         if kwargs.get("update_fields") is not None and "invoice_date" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "due_date"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            before = (
+                Invoice.objects.filter(pk=self.pk).values_list("municipality_id", "invoice_date", "status").first()
+                if self.pk
+                else None
+            )
+            super().save(*args, **kwargs)
+            InvoiceLedger.bump()
+            pairs = [(self.municipality_id, self.invoice_date.year)] if self.status in COST_STATUSES else []
+            if before and before[2] in COST_STATUSES:
+                pairs.append((before[0], before[1].year))
+            SpendingTotal.refresh(pairs)
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:invoice", args=[self.pk])
@@ -424,8 +510,9 @@ class Invoice(models.Model):
     def clean(self) -> None:
         if self.contract_id:
             participants = set(self.contract.participations.values_list("municipality_id", flat=True))
-            errors = invoice_problems(self.contract, self.provider_id, self.municipality_id,
-                                      self.period_start, self.period_end, participants)
+            errors = invoice_problems(
+                self.contract, self.provider_id, self.municipality_id, self.period_start, self.period_end, participants
+            )
         elif self.period_start and self.period_end and self.period_end < self.period_start:
             errors = {"period_end": _("The period ends before it starts.")}
         else:
@@ -437,7 +524,8 @@ class Invoice(models.Model):
     def period_is_month(self) -> bool:
         """A whole calendar month, shown as 'oktober 2026' instead of two dates."""
         return self.period_start.day == 1 and self.period_end == add_months(self.period_start, 1) - datetime.timedelta(
-            days=1)
+            days=1
+        )
 
     @property
     def is_overdue(self) -> bool:
@@ -453,23 +541,29 @@ class Invoice(models.Model):
         """One step of the workflow, stored with who and when. The UPDATE only succeeds while the
         invoice still has the status this object saw, so two people approving at the same moment
         give exactly one approval (the other gets a clear message)."""
-        from django.db import transaction
-
         if status not in TRANSITIONS.get(self.status, set()):
-            raise InvoiceTransitionError(_("An invoice that is %(current)s cannot become %(new)s.") % {
-                "current": InvoiceStatus(self.status).label, "new": InvoiceStatus(status).label})
+            raise InvoiceTransitionError(
+                _("An invoice that is %(current)s cannot become %(new)s.")
+                % {"current": InvoiceStatus(self.status).label, "new": InvoiceStatus(status).label}
+            )
         if status == InvoiceStatus.APPROVED and by.pk == self.registered_by_id:
             raise InvoiceTransitionError(_("Four eyes: whoever registered an invoice cannot approve it."))
         if status == InvoiceStatus.REJECTED and not reason.strip():
             raise InvoiceTransitionError(_("Give a reason for the rejection."))
         with transaction.atomic():
             changed = Invoice.objects.filter(pk=self.pk, status=self.status).update(
-                status=status, rejection_reason=reason.strip() if status == InvoiceStatus.REJECTED else "")
+                status=status, rejection_reason=reason.strip() if status == InvoiceStatus.REJECTED else ""
+            )
             if not changed:
-                raise InvoiceTransitionError(_("Someone else changed this invoice in the meantime; "
-                                               "reload the page and try again."))
-            InvoiceTransition.objects.create(invoice=self, from_status=self.status, to_status=status,
-                                             by=by, reason=reason.strip())
+                raise InvoiceTransitionError(
+                    _("Someone else changed this invoice in the meantime; reload the page and try again.")
+                )
+            InvoiceTransition.objects.create(
+                invoice=self, from_status=self.status, to_status=status, by=by, reason=reason.strip()
+            )
+            InvoiceLedger.bump()
+            if (self.status in COST_STATUSES) != (status in COST_STATUSES):
+                SpendingTotal.refresh([(self.municipality_id, self.invoice_date.year)])
         self.status = status
         if status == InvoiceStatus.REJECTED:
             self.rejection_reason = reason.strip()
@@ -487,13 +581,53 @@ class Invoice(models.Model):
         self.move_to(InvoiceStatus.REJECTED, by=by, reason=reason)
 
 
+class SpendingTotal(models.Model):
+    """Approved and paid invoice amounts per municipality per invoice year.
+
+    Kept in step with the invoices in the same transaction as every write that moves money into
+    or out of "approved/paid", so the table of totals reads a few dozen rows instead of every
+    invoice. `contracts.services.rebuild_spending_totals` recomputes it from scratch.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="spending_totals", verbose_name=_("municipality")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("spending total")
+        verbose_name_plural = _("spending totals")
+        constraints = [models.UniqueConstraint(fields=["municipality", "year"], name="one_total_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}/{self.year}: {self.total}"
+
+    @classmethod
+    def refresh(cls, pairs) -> None:
+        """Recompute the totals of these (municipality id, year) pairs from the invoices."""
+        from portal.money import MoneySum
+
+        for municipality_id, year in set(pairs):
+            total = (
+                Invoice.objects.costs()
+                .in_year(year)
+                .filter(municipality_id=municipality_id)
+                .aggregate(t=MoneySum("amount"))["t"]
+            )
+            if total is None:
+                cls.objects.filter(municipality_id=municipality_id, year=year).delete()
+            else:
+                cls.objects.update_or_create(municipality_id=municipality_id, year=year, defaults={"total": total})
+
+
 class InvoiceTransition(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="transitions",
-                                verbose_name=_("invoice"))
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("invoice")
+    )
     from_status = models.CharField(_("from"), max_length=10, choices=InvoiceStatus.choices)
     to_status = models.CharField(_("to"), max_length=10, choices=InvoiceStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                           verbose_name=_("by"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now)
     reason = models.TextField(_("reason"), blank=True)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import Max, Min, Q
 from django.utils.translation import gettext as _
 
 from contracts.models import (
@@ -15,9 +16,11 @@ from contracts.models import (
     Invoice,
     InvoiceStatus,
     InvoiceTransitionError,
+    SpendingTotal,
 )
 from entity.services import split_largest_remainder
 from municipalities.models import Municipality
+from portal.money import MoneySum
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -69,8 +72,13 @@ def contract_spending(contract: Contract) -> ContractSpending:
     with a contract sum (ceiling), the part its key share assigns to it (to the cent)."""
     participations = list(contract.participations.select_related("municipality"))
     rows = {p.municipality_id: SpendingRow(p.municipality, p.key_share) for p in participations}
-    sums = (Invoice.objects.filter(contract=contract).exclude(status=InvoiceStatus.REJECTED)
-            .values_list("municipality_id", "status").annotate(total=Sum("amount")).order_by())
+    sums = (
+        Invoice.objects.filter(contract=contract)
+        .exclude(status=InvoiceStatus.REJECTED)
+        .values_list("municipality_id", "status")
+        .annotate(total=MoneySum("amount"))
+        .order_by()
+    )
     for municipality_id, status, total in sums:
         row = rows.get(municipality_id)
         if row is None:
@@ -109,14 +117,41 @@ def bulk_move(invoices: list[Invoice], status: str, *, by, reason: str = "") -> 
     return result
 
 
-def totals_per_municipality_year(queryset=None) -> dict[tuple[int, int], Decimal]:
-    """Approved spending per (municipality id, year), from the covering index."""
-    from django.db.models.functions import ExtractYear
+def compute_totals_per_municipality_year(queryset=None) -> dict[tuple[int, int], Decimal]:
+    """Approved spending per (municipality id, year), exact to the cent.
 
-    queryset = Invoice.objects.all() if queryset is None else queryset
-    rows = (queryset.costs().annotate(year=ExtractYear("invoice_date"))
-            .values_list("municipality_id", "year").annotate(total=Sum("amount")).order_by())
-    totals: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
-    for municipality_id, year, total in rows:
-        totals[(municipality_id, year)] += total
-    return dict(totals)
+    One pass in municipality order over the covering index, with one conditional sum per
+    year: no per-row date function (on SQLite that is a call into Python for every row)."""
+    queryset = (Invoice.objects.all() if queryset is None else queryset).costs()
+    span = queryset.aggregate(first=Min("invoice_date"), last=Max("invoice_date"))
+    if span["first"] is None:
+        return {}
+    years = range(span["first"].year, span["last"].year + 1)
+    sums = {
+        f"y{year}": MoneySum(
+            "amount", filter=Q(invoice_date__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)))
+        )
+        for year in years
+    }
+    totals: dict[tuple[int, int], Decimal] = {}
+    for row in queryset.values("municipality_id").order_by("municipality_id").annotate(**sums):
+        for year in years:
+            if row[f"y{year}"] is not None:
+                totals[(row["municipality_id"], year)] = row[f"y{year}"]
+    return totals
+
+
+def totals_per_municipality_year() -> dict[tuple[int, int], Decimal]:
+    """Approved spending per (municipality id, year), from the totals kept in step with the invoices."""
+    return {(t.municipality_id, t.year): t.total for t in SpendingTotal.objects.all()}
+
+
+@transaction.atomic
+def rebuild_spending_totals() -> int:
+    """Recompute every total from the invoices (after a bulk load, or to check the kept totals)."""
+    totals = compute_totals_per_municipality_year()
+    SpendingTotal.objects.all().delete()
+    SpendingTotal.objects.bulk_create(
+        SpendingTotal(municipality_id=m, year=y, total=total) for (m, y), total in totals.items()
+    )
+    return len(totals)

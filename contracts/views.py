@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
@@ -25,7 +30,7 @@ from contracts.forms import (
 from contracts.imports import CSV_COLUMNS, import_declaration_message, import_invoices_csv
 from contracts.models import ContractLogEntry, InvoiceStatus, InvoiceTransitionError
 from contracts.services import bulk_move, contract_spending
-from contracts.tables import ContractTable, InvoiceTable, TotalsPaginator
+from contracts.tables import ContractTable, InvoiceTable, TotalsPaginator, invoice_rows
 from entity import access
 from entity.access import OFFICE_ROLES
 from entity.templatetags.portal import money
@@ -62,6 +67,32 @@ INVOICE_COLUMNS = [
 ]
 
 
+FILTER_PANEL_SECONDS = 60
+
+
+def filter_panel(request: HttpRequest, filters) -> str:
+    """The rendered filter form, cached for a minute per page, role scope and query string.
+
+    Its dropdowns (120 contracts, 40 providers, the municipalities) cost more than the rest of a
+    list page. At worst a contract added in the last minute is missing from the dropdown for
+    a moment; what a user submits is still checked against the live data."""
+    user = request.user
+    if access.is_internal(user):
+        scope = "region"
+    else:
+        scope = ",".join(str(pk) for pk in access.visible_municipalities(user).values_list("pk", flat=True))
+    query = request.GET.copy()
+    for name in ("page", "sort", "export"):
+        query.pop(name, None)
+    raw = f"{request.path}|{scope}|{get_language()}|{query.urlencode()}"
+    key = "filter-panel:" + hashlib.sha256(raw.encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("contracts/_filters.html", {"filter": filters, "request": request})
+        cache.set(key, html, FILTER_PANEL_SECONDS)
+    return mark_safe(html)  # rendered by our own template, with autoescaping
+
+
 def _export(request: HttpRequest, queryset, columns, name: str) -> HttpResponse | None:
     kind = request.GET.get("export")
     if kind == "csv":
@@ -84,7 +115,12 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "contracts/contract_list.html",
-        {"filter": filters, "table": table, "can_edit": access.can_edit_contracts(request.user)},
+        {
+            "filter": filters,
+            "filter_panel": filter_panel(request, filters),
+            "table": table,
+            "can_edit": access.can_edit_contracts(request.user),
+        },
     )
 
 
@@ -191,9 +227,11 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "contracts/invoice_list.html",
         {
             "filter": filters,
+            "filter_panel": filter_panel(request, filters),
             "table": table,
             "page": page,
             "paginator": paginator,
+            "rows": invoice_rows(page.object_list, selectable=access.can_edit_contracts(request.user)),
             "can_edit": access.can_edit_contracts(request.user),
             "bulk_form": BulkStepForm(),
         },

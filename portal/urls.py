@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,3 +22,10 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("beheer/", admin.site.urls),
 ]
+
+if os.environ.get("PORTAL_BENCH") == "1":
+    # Only for `make bench`: the framework's ceiling on this machine (no database, no session).
+    from django.contrib.auth.decorators import login_not_required
+    from django.http import HttpResponse
+
+    urlpatterns.append(path("bench/hello/", login_not_required(lambda request: HttpResponse("Hello")), name="hello"))

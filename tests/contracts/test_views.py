@@ -42,6 +42,13 @@ def contract_post(youth, region, **overrides):
     return data
 
 
+def invoice_post(youth, region, **overrides) -> dict:
+    data = {"contract": youth["contract"].pk, "municipality": region["weert"].pk, "invoice_number": "NIEUW",
+            "invoice_date": "06-05-2026", "period_start": "2026-04-01", "period_end": "2026-04-30",
+            "amount": "10.00", "declaration_reference": ""}
+    return data | overrides
+
+
 def test_staff_logs_a_lump_sum_contract(login, users, youth, region):
     response = login(users["staff"]).post(reverse("contracts:create"), contract_post(youth, region))
     contract = Contract.objects.get(reference="JGD-2026-900")
@@ -105,16 +112,7 @@ def test_editing_a_contract_replaces_participants(login, users, youth, region):
 
 
 def test_invoice_registered_and_approved_by_a_colleague(login, users, youth, region, colleague, client):
-    data = {
-        "contract": youth["contract"].pk,
-        "municipality": region["weert"].pk,
-        "invoice_number": "2026-77",
-        "invoice_date": "06-05-2026",
-        "period_start": "2026-04-01",
-        "period_end": "2026-04-30",
-        "amount": "1.234,56",
-        "declaration_reference": "",
-    }
+    data = invoice_post(youth, region, invoice_number="2026-77", amount="1.234,56")
     response = login(users["staff"]).post(reverse("contracts:invoice_create"), data)
     invoice = Invoice.objects.get(invoice_number="2026-77")
     assert response["Location"] == invoice.get_absolute_url()
@@ -145,15 +143,7 @@ def test_invoice_registered_and_approved_by_a_colleague(login, users, youth, reg
 )
 def test_bad_invoice_input_is_explained_and_nothing_saved(login, users, youth, region, field, value, message):
     InvoiceFactory(contract=youth["contract"], municipality=region["weert"], invoice_number="DUP")
-    data = {
-        "contract": youth["contract"].pk,
-        "municipality": region["weert"].pk,
-        "invoice_number": "NIEUW",
-        "invoice_date": "06-05-2026",
-        "period_start": "2026-04-01",
-        "period_end": "2026-04-30",
-        "amount": "10.00",
-    }
+    data = invoice_post(youth, region)
     data[field] = region[value].pk if field == "municipality" else value
     before = Invoice.objects.count()
     response = login(users["staff"]).post(reverse("contracts:invoice_create"), data)
@@ -295,13 +285,18 @@ def test_every_sort_works(login, users, youth, region, sort):
 
 
 def test_invoice_list_query_count_does_not_grow(login, users, youth, region, django_assert_max_num_queries):
+    from django.core.cache import cache
+
     client = login(users["staff"])
     InvoiceFactory.create_batch(60, contract=youth["contract"], municipality=region["weert"])
-    with django_assert_max_num_queries(12) as first:
-        client.get(reverse("contracts:invoices"))
-    with django_assert_max_num_queries(12) as deep:
-        client.get(reverse("contracts:invoices"), {"page": 3, "sort": "amount"})
-    assert len(first.captured_queries) == len(deep.captured_queries)
+
+    def queries(params: dict) -> int:
+        cache.clear()  # compare cold requests: the cached totals and filter panel save queries
+        with django_assert_max_num_queries(12) as context:
+            client.get(reverse("contracts:invoices"), params)
+        return len(context.captured_queries)
+
+    assert queries({}) == queries({"page": 3, "sort": "amount"}) == queries({"status": "received", "page": 2})
 
 
 def test_home_shows_the_work_queue_and_expiring_contracts(login, users, youth, region):
@@ -318,3 +313,55 @@ def test_home_shows_the_work_queue_and_expiring_contracts(login, users, youth, r
     html = text(login(users["staff"]).get("/"))
     assert "1 ontvangen, te controleren" in html
     assert "BIJNA-OM" in html
+
+
+@pytest.mark.parametrize("query", [
+    "page=abc", "page=-1", "page=999999", "sort=<script>", "amount_min=abc", "amount_max=1e999",
+    "period_from=31-02-2026", "status=bogus", "municipality=abc", "contract=999999", "overdue=maybe",
+    "q=%00", "export=pdf",
+])
+def test_garbage_in_the_invoice_list_query_never_breaks(login, users, youth, region, query):
+    InvoiceFactory(contract=youth["contract"], municipality=region["weert"])
+    response = login(users["staff"]).get(reverse("contracts:invoices") + "?" + query)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query", ["ending_within=-5", "ending_within=abc", "status=x", "segment=abc", "page=x",
+                                   "sort=nonsense", "municipality=0"])
+def test_garbage_in_the_contract_list_query_never_breaks(login, users, youth, query):
+    assert login(users["staff"]).get(reverse("contracts:list") + "?" + query).status_code == 200
+
+
+def test_cached_list_totals_follow_every_change(login, users, youth, region, colleague, staff_user):
+    """The count and total are cached per filter; every kind of write must show at once."""
+    client = login(users["staff"])
+    url = reverse("contracts:invoices")
+
+    def summary(**params) -> str:
+        html = text(client.get(url, params))
+        return html[html.index('<p class="result-bar">'):html.index("<span", html.index('<p class="result-bar">'))]
+
+    assert "0 facturen" in summary()
+    client.post(reverse("contracts:invoice_create"), invoice_post(youth, region, amount="100,00"))  # form save
+    assert "1 factuur, samen €\u00a0100,00" in summary()
+    assert "1 factuur" in summary(status="received")
+    invoice = Invoice.objects.get()
+    client.post(reverse("contracts:invoice_step", args=[invoice.pk]), {"status": "checked"})  # conditional update
+    assert "0 facturen" in summary(status="received")
+    from contracts.imports import import_invoices_csv
+
+    import_invoices_csv((b"aanbieder_agb;factuurnummer;factuurdatum;contract;gemeente;periode_van;periode_tot;bedrag\n"
+                         b"65656055;CSV-1;06-05-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;50,00\n"),
+                        by=staff_user)  # bulk insert
+    assert "2 facturen, samen €\u00a0150,00" in summary()
+
+
+def test_cached_filter_panel_is_per_scope(client, users, youth, region):
+    url = reverse("contracts:invoices")
+    client.force_login(users["staff"])
+    assert ">Venlo</option>" in text(client.get(url))
+    client.force_login(users["contact_weert"])
+    html = text(client.get(url))
+    assert ">Weert</option>" in html and ">Venlo</option>" not in html
+    client.force_login(users["staff"])
+    assert 'value="2026-05-01"' in text(client.get(url, {"period_from": "01-05-2026"}))  # the user's input is shown

@@ -1,0 +1,278 @@
+"""`make bench`: fill PostgreSQL with 200,000 invoices, serve the portal with gunicorn on
+127.0.0.1 and measure it with wrk, side by side with the Django admin changelist and a hello-world
+view in the same run. Also times the totals per municipality per year on PostgreSQL and SQLite,
+and the two imports. Prints a table and writes docs/benchmarks.md.
+
+All traffic goes to 127.0.0.1 only; every wrk run is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PASSWORD = "demo-portaal-2026"
+
+
+def sh(*args: str, env: dict | None = None, check: bool = True, capture: bool = False) -> str:
+    result = subprocess.run(
+        args, cwd=ROOT, env=env, check=check, text=True, stdout=subprocess.PIPE if capture else None
+    )
+    return result.stdout or ""
+
+
+def psql(url: str, sql: str) -> None:
+    sh("psql", url, "-q", "-c", sql)
+
+
+def fill(env: dict, invoices: int, label: str) -> float:
+    start = time.perf_counter()
+    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+    sh(PYTHON, "manage.py", "load_demo", "--allow-demo-users", "--invoices", str(invoices), "-v0", env=env)
+    seconds = time.perf_counter() - start
+    print(f"  {label}: filled in {seconds:.0f} s")
+    return seconds
+
+
+def session_cookie(base: str, username: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/account/inloggen/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
+    opener.open(
+        urllib.request.Request(
+            f"{base}/account/inloggen/", data=data.encode(), headers={"Referer": f"{base}/account/inloggen/"}
+        )
+    )
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def check_ok(base: str, path: str, cookie: str) -> None:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request) as response:
+        if response.status != 200 or "/account/inloggen/" in response.url:
+            raise SystemExit(f"{path} does not answer 200 for the benchmark user")
+
+
+def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
+    env = {**os.environ, "BENCH_COOKIE": cookie}
+    subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", "-d2s", "-s", "bench/report.lua", url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+    )  # warm-up
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", "bench/report.lua", url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/portal_bench")
+    parser.add_argument("--invoices", type=int, default=200_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--reuse", action="store_true", help="keep the databases of an earlier run")
+    parser.add_argument("--out", default="docs/benchmarks.md")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+
+    base_env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "k" * 60,
+        "SECURE_COOKIES": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
+        "PORTAL_BENCH": "1",
+        "LOG_LEVEL": "ERROR",
+    }
+    pg_env = {**base_env, "DATABASE_URL": args.pg}
+    sqlite_path = Path("/tmp/portal-bench.sqlite3")
+    sqlite_env = {**base_env, "DATABASE_URL": f"sqlite:///{sqlite_path}"}
+
+    print(f"Filling the databases with {args.invoices:,} invoices…")
+    admin_url = args.pg.rsplit("/", 1)[0] + "/postgres"
+    name = args.pg.rsplit("/", 1)[1]
+    if not args.reuse:
+        psql(admin_url, f"DROP DATABASE IF EXISTS {name}")
+        psql(admin_url, f"CREATE DATABASE {name}")
+        fill(pg_env, args.invoices, "PostgreSQL")
+        psql(args.pg, "VACUUM ANALYZE")
+        sqlite_path.unlink(missing_ok=True)
+        fill(sqlite_env, args.invoices, "SQLite")
+    sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=pg_env)
+
+    print("In-process measurements…")
+    pg = json.loads(sh(PYTHON, "bench/inprocess.py", env={**pg_env, "BENCH_QUERIES": "1"}, capture=True))
+    lite = json.loads(sh(PYTHON, "bench/inprocess.py", env=sqlite_env, capture=True))
+
+    print(f"Serving with gunicorn ({args.workers} workers) on 127.0.0.1:{args.port}…")
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=pg_env,
+    )
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(base + "/bench/hello/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        staff = session_cookie(base, "medewerker")
+        manager = session_cookie(base, "leidinggevende")
+        weert = _first_municipality_with_invoices(pg_env)
+        contract = _busiest_contract(pg_env)
+        pages = [
+            ("invoice list, page 1", "/facturen/", staff),
+            ("invoice list, filtered", f"/facturen/?status=paid&municipality={weert}&sort=-amount", staff),
+            ("invoice list, page 4001 (offset 100,000)", "/facturen/?page=4001", staff),
+            ("contract list", "/contracten/", staff),
+            ("contract detail", f"/contracten/{contract}/", staff),
+            ("staff home", "/", staff),
+            ("admin changelist (invoices)", "/beheer/contracts/invoice/", manager),
+            ("hello world", "/bench/hello/", ""),
+        ]
+        results = {}
+        for label, path, cookie in pages:
+            check_ok(base, path, cookie)
+            results[label] = wrk(base + path, cookie, args.seconds, args.connections)
+            r = results[label]
+            print(
+                f"  {label:<42} {r['rps']:8.1f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  "
+                f"p95 {r['p95_us'] / 1000:7.1f} ms  errors {r['errors']}"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    write_report(args, results, pg, lite)
+
+
+def _django_value(env: dict, code: str) -> str:
+    return sh(PYTHON, "manage.py", "shell", "-c", code, env=env, capture=True).strip().splitlines()[-1]
+
+
+def _first_municipality_with_invoices(env: dict) -> str:
+    return _django_value(
+        env,
+        "from contracts.models import Invoice; "
+        "print(Invoice.objects.values_list('municipality_id', flat=True).first())",
+    )
+
+
+def _busiest_contract(env: dict) -> str:
+    return _django_value(
+        env,
+        "from contracts.models import Contract; from django.db.models import Count; "
+        "print(Contract.objects.annotate(n=Count('invoices')).order_by('-n').first().pk)",
+    )
+
+
+def write_report(args, results: dict, pg: dict, lite: dict) -> None:
+    commit = sh("git", "rev-parse", "--short", "HEAD", capture=True, check=False).strip() or "?"
+    cpu = platform.processor() or platform.machine()
+    first = results["invoice list, page 1"]
+    deep = results["invoice list, page 4001 (offset 100,000)"]
+    admin = results["admin changelist (invoices)"]
+    hello = results["hello world"]
+    queries = pg["queries"]
+    query_key = {
+        "invoice list, page 1": "invoice list, page 1",
+        "invoice list, filtered": "invoice list, filtered",
+        "invoice list, page 4001 (offset 100,000)": "invoice list, page 4001",
+        "contract list": "contract list",
+        "contract detail": "contract detail",
+        "staff home": "staff home",
+        "admin changelist (invoices)": "admin changelist",
+    }
+    lines = [
+        f"## Contracts and invoices — {datetime.date.today():%Y-%m-%d}, commit {commit}",
+        "",
+        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, PostgreSQL (local service), "
+        f"gunicorn {args.workers} sync workers, wrk 2 threads × {args.connections} connections, {args.seconds} s per "
+        f"page after a 2 s warm-up, all on 127.0.0.1. Data: {pg['invoices']:,} invoices, {pg['providers']} providers, "
+        "120 contracts (the demo generator).",
+        "",
+        "| page | requests/s | p50 ms | p95 ms | errors | SQL queries |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, r in results.items():
+        q = queries.get(query_key.get(label, ""), "–")
+        lines.append(
+            f"| {label} | {r['rps']:.1f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | {r['errors']} | {q} |"
+        )
+    lines += [
+        "",
+        "Ratios, measured side by side in this run:",
+        "",
+        f"- invoice list ÷ admin changelist: **{first['rps'] / admin['rps']:.1f}×** (target ≥ 3×)",
+        f"- invoice list ÷ hello world: **{100 * first['rps'] / hello['rps']:.1f} %** (target ≥ 2 %)",
+        f"- deep page (offset 100,000) p50 ÷ page 1 p50: **{deep['p50_us'] / first['p50_us']:.2f}** (target ≤ 2)",
+        "",
+        "In-process timings (median of 5 after a warm-up):",
+        "",
+        "| measurement | PostgreSQL | SQLite |",
+        "| --- | ---: | ---: |",
+        f"| totals per municipality per year, all {pg['totals_rows']} (kept totals, as the portal reads them) | "
+        f"{pg['totals_per_municipality_year_ms']} ms | {lite['totals_per_municipality_year_ms']} ms |",
+        f"| the same, recomputed from all invoices (check and rebuild) | {pg['totals_recomputed_ms']} ms | "
+        f"{lite['totals_recomputed_ms']} ms |",
+        f"| total of one municipality in one year | {pg['total_one_municipality_one_year_ms']} ms | "
+        f"{lite['total_one_municipality_one_year_ms']} ms |",
+        f"| import of a 10,000-line CSV (checked, saved, rolled back) | {pg['csv_10000_lines_s']} s | – |",
+        f"| import of a 323 message with 1,000 lines | {pg['msg323_1000_lines_s']} s | – |",
+        "",
+    ]
+    text = "\n".join(lines)
+    print("\n" + text)
+    out = ROOT / args.out
+    out.parent.mkdir(exist_ok=True)
+    previous = out.read_text() if out.exists() else "# Benchmarks\n\nMeasured with `make bench`; newest first.\n\n"
+    head, _, rest = previous.partition("\n## ")
+    out.write_text(head.rstrip() + "\n\n" + text + ("\n## " + rest if rest else ""))
+    print(f"Written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
