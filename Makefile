@@ -2,20 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Local development and the test suite run with DEBUG on; production sets its own environment.
+# The test suite runs with DEBUG on (pytest-django switches it off per test). `make run` runs
+# as users see the portal: DEBUG off (Dutch error pages), a generated local key, plain http on
+# 127.0.0.1 (so no Secure cookies), static files collected and served by WhiteNoise.
 DEV_ENV := DEBUG=1
+RUN_ENV = DEBUG=0 SECURE_COOKIES=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY="$$(cat .secret-key)"
 # WeasyPrint needs Pango; with libharfbuzz-subset0 it embeds font subsets ~2x faster.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PYTEST_ARGS ?=
 
 .PHONY: run test bench setup setup-test system-deps lint messages clean
 
-run: setup
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py load_demo
+run: setup .secret-key
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(RUN_ENV) $(BIN)/python manage.py load_demo --allow-demo-users
 	@echo ""
 	@echo "The portal: http://127.0.0.1:8000  (stop with Ctrl+C)"
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# A random key for this machine's local portal, kept so sessions survive a restart.
+.secret-key:
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
 
 test: setup-test
 	$(DEV_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -287,7 +287,7 @@ def _invoices(
     slots = []  # (contract, municipality id, period start, period end): one possible monthly invoice
     for contract in contracts:
         # Invoices arrive within weeks after the month they cover.
-        start, end = max(contract.start_date, first), min(contract.end_date, today - datetime.timedelta(days=26))
+        start, end = max(contract.start_date, first), min(contract.end_date, today - datetime.timedelta(days=3))
         for month_start, month_end in _months(start, end):
             if month_end <= end:
                 slots += [(contract, m, month_start, month_end) for m in participants[contract.pk]]
@@ -295,6 +295,8 @@ def _invoices(
         return 0
     picks_per_slot = max(1.0, count / len(slots))
     numbers: dict[int, int] = {}
+    # Each provider numbers its invoices its own way, e.g. MAAS-2026-00413.
+    prefixes = {c.provider_id: c.provider.name.split()[-1][:4].upper().replace("Ö", "O") for c in contracts}
     created = 0
     batch: list[Invoice] = []
     steps: list[tuple[Invoice, list[tuple[str, str, int, datetime.datetime, str]]]] = []
@@ -320,7 +322,7 @@ def _invoices(
             provider_id=contract.provider_id,
             contract=contract,
             municipality_id=municipality_id,
-            invoice_number=f"{invoice_date.year}-{numbers[contract.provider_id]:06d}",
+            invoice_number=f"{prefixes[contract.provider_id]}-{invoice_date.year}-{numbers[contract.provider_id]:05d}",
             invoice_date=invoice_date,
             due_date=invoice_date + datetime.timedelta(days=PAYMENT_TERM_DAYS),
             period_start=period_start,
@@ -376,8 +378,8 @@ def _history(
     """The steps an invoice went through, ending in its current status. Approval is always by
     someone other than the registrant (four eyes)."""
     age = (today - invoice_date).days
-    if age > 45:
-        target = rng.choices(["paid", "rejected", "approved"], [94, 4, 2])[0]
+    if age > 45:  # long settled: paid, or rejected
+        target = rng.choices(["paid", "rejected"], [96, 4])[0]
     elif age > 20:
         target = rng.choices(["paid", "approved", "checked", "rejected", "received"], [50, 20, 15, 5, 10])[0]
     else:

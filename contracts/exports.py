@@ -11,6 +11,9 @@ from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 Column = tuple[str, Callable[[object], object]]
 
@@ -43,6 +46,23 @@ def csv_response(rows: Iterable, columns: list[Column], filename: str) -> Stream
     return response
 
 
+BOLD = Font(bold=True)
+MONEY_FORMAT = '"€" #,##0.00'
+DATE_FORMAT = "dd-mm-yyyy"
+
+
+def _xlsx_cell(worksheet, value: object) -> object:
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = MONEY_FORMAT
+        return cell
+    if isinstance(value, datetime.date):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    return value
+
+
 def _xlsx_value(value: object) -> object:
     """Numbers (Decimal too) and dates stay typed for Excel; labels (lazy translations) become text."""
     if value is None or isinstance(value, int | Decimal | datetime.date | str):
@@ -51,11 +71,21 @@ def _xlsx_value(value: object) -> object:
 
 
 def xlsx_response(rows: Iterable, columns: list[Column], filename: str, sheet: str) -> HttpResponse:
+    """Typed cells in Dutch formats (€ #.##0,00 and dd-mm-jjjj follow Excel's locale), a bold,
+    frozen header row and sensible column widths."""
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
-    worksheet.append([title for title, _get in columns])
+    worksheet.freeze_panes = "A2"
+    for index, (title, _get) in enumerate(columns, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = max(12, len(title) + 4)
+    header = []
+    for title, _get in columns:
+        cell = WriteOnlyCell(worksheet, value=title)
+        cell.font = BOLD
+        header.append(cell)
+    worksheet.append(header)
     for row in rows:
-        worksheet.append([_xlsx_value(get(row)) for _title, get in columns])
+        worksheet.append([_xlsx_cell(worksheet, _xlsx_value(get(row))) for _title, get in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

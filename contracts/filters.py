@@ -23,16 +23,24 @@ from entity.forms import DateInput, FastSelect
 
 class ContractFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", help_text=_("Reference, title or provider."))
-    segment = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Segment"), queryset=Segment.objects.all())
-    provider = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Provider"), queryset=Provider.objects.all())
+    segment = django_filters.ModelChoiceFilter(
+        widget=FastSelect, empty_label=_("(all)"), label=_("Segment"), queryset=Segment.objects.all()
+    )
+    provider = django_filters.ModelChoiceFilter(
+        widget=FastSelect, empty_label=_("(all)"), label=_("Provider"), queryset=Provider.objects.all()
+    )
     municipality = django_filters.ModelChoiceFilter(
-        widget=FastSelect, label=_("Municipality"), method="with_municipality", queryset=None
+        widget=FastSelect, empty_label=_("(all)"), label=_("Municipality"), method="with_municipality", queryset=None
     )
     funding_variant = django_filters.ChoiceFilter(
-        widget=FastSelect, label=_("Funding variant"), choices=FundingVariant.choices
+        widget=FastSelect, empty_label=_("(all)"), label=_("Funding variant"), choices=FundingVariant.choices
     )
     status = django_filters.ChoiceFilter(
-        widget=FastSelect, label=_("Status"), choices=ContractStatus.choices, method="with_status"
+        widget=FastSelect,
+        empty_label=_("(all)"),
+        label=_("Status"),
+        choices=ContractStatus.choices,
+        method="with_status",
     )
     ending_within = django_filters.NumberFilter(
         label=_("Ends within (months)"),
@@ -71,10 +79,18 @@ class InvoiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", help_text=_("Invoice number or declaration reference.")
     )
-    status = django_filters.ChoiceFilter(widget=FastSelect, label=_("Status"), choices=InvoiceStatus.choices)
-    municipality = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Municipality"), queryset=None)
-    provider = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Provider"), queryset=Provider.objects.all())
-    contract = django_filters.ModelChoiceFilter(widget=FastSelect, label=_("Contract"), queryset=None)
+    status = django_filters.ChoiceFilter(
+        widget=FastSelect, empty_label=_("(all)"), label=_("Status"), choices=InvoiceStatus.choices
+    )
+    municipality = django_filters.ModelChoiceFilter(
+        widget=FastSelect, empty_label=_("(all)"), label=_("Municipality"), queryset=None
+    )
+    provider = django_filters.ModelChoiceFilter(
+        widget=FastSelect, empty_label=_("(all)"), label=_("Provider"), queryset=Provider.objects.all()
+    )
+    contract = django_filters.ModelChoiceFilter(
+        widget=FastSelect, empty_label=_("(all)"), label=_("Contract"), queryset=None
+    )
     period_from = django_filters.DateFilter(
         label=_("Period from"), field_name="period_start", lookup_expr="gte", widget=DateInput()
     )

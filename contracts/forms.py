@@ -161,7 +161,7 @@ class InvoiceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if contracts is not None:
             self.fields["contract"].queryset = contracts.select_related("provider").order_by("reference")
-        self.fields["contract"].label_from_instance = lambda c: f"{c.reference} – {c.provider.name} – {c.title}"
+        self.fields["contract"].label_from_instance = lambda c: f"{c.reference} – {c.provider.name}"
 
     def clean(self):
         cleaned = super().clean()
@@ -187,6 +187,7 @@ class StepForm(forms.Form):
 
 class BulkStepForm(forms.Form):
     ACTIONS = [
+        ("", _("— choose an action —")),
         (InvoiceStatus.CHECKED, _("Mark as checked")),
         (InvoiceStatus.APPROVED, _("Approve")),
         (InvoiceStatus.PAID, _("Mark as paid")),

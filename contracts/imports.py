@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,7 +45,7 @@ CSV_COLUMNS: dict[str, tuple[bool, str]] = {
     "aanbieder_agb": (True, "AGB-code van de aanbieder, 8 cijfers"),
     "factuurnummer": (True, "factuurnummer van de aanbieder, uniek per aanbieder"),
     "factuurdatum": (True, "dd-mm-jjjj of jjjj-mm-dd"),
-    "contract": (True, "contractkenmerk in het portaal, bijvoorbeeld JGD-2024-001"),
+    "contract": (True, "contractkenmerk in het portaal, bijvoorbeeld JGD-S1-2024-001"),
     "gemeente": (True, "CBS-code (GM0988) of naam"),
     "periode_van": (True, "eerste dag van de gefactureerde periode"),
     "periode_tot": (True, "laatste dag van de gefactureerde periode"),
@@ -109,8 +110,11 @@ def existing_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
     found: set[tuple[int, str]] = set()
     for provider_id, numbers in by_provider.items():
         for i in range(0, len(numbers), 900):
-            found.update(Invoice.objects.filter(provider_id=provider_id, invoice_number__in=numbers[i:i + 900])
-                         .values_list("provider_id", "invoice_number"))
+            found.update(
+                Invoice.objects.filter(provider_id=provider_id, invoice_number__in=numbers[i : i + 900]).values_list(
+                    "provider_id", "invoice_number"
+                )
+            )
     return found
 
 
@@ -191,7 +195,8 @@ def import_invoices_csv(data: bytes, *, by) -> InvoiceImportResult:
                 _("invoice %(number)s of this provider is already in the portal.") % {"number": key[1]},
             )
         )
-    result.problems.sort(key=lambda p: (p.line, p.column))
+    column_order = {name: i for i, name in enumerate(CSV_COLUMNS)}
+    result.problems.sort(key=lambda p: (p.line, column_order.get(p.column, -1)))  # as they stand in the file
     if not result.problems:
         _bulk_save(invoices)
         result.created = invoices
@@ -214,11 +219,20 @@ def _csv_row(
         problem("factuurnummer", _("give an invoice number of at most 40 characters."))
     dates = {}
     for column in ("factuurdatum", "periode_van", "periode_tot"):
-        dates[column] = parse_date(row.get(column, ""))
-        if dates[column] is None:
-            problem(column, _("'%(value)s' is not a date (dd-mm-jjjj).") % {"value": row.get(column, "")})
+        value = row.get(column, "")
+        dates[column] = parse_date(value)
+        if dates[column] is None and re.fullmatch(r"\s*\d{1,2}-\d{1,2}-\d{4}\s*", value):
+            problem(column, _("the date '%(value)s' does not exist.") % {"value": value})
+        elif dates[column] is None:
+            problem(column, _("'%(value)s' is not a date (dd-mm-jjjj).") % {"value": value})
     amount = parse_amount(row.get("bedrag", ""))
-    if amount is None:
+    if amount is None and re.fullmatch(r"\s*-?\d{1,3}(\.\d{3})+\s*", row.get("bedrag", "")):
+        problem(
+            "bedrag",
+            _("'%(value)s' could mean thousands or a decimal point; write it with cents, e.g. 10.000,00 or 10,00.")
+            % {"value": row.get("bedrag", "")},
+        )
+    elif amount is None:
         problem(
             "bedrag", _("'%(value)s' is not an amount in euros (e.g. 1.234,56).") % {"value": row.get("bedrag", "")}
         )

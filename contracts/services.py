@@ -41,8 +41,9 @@ class SpendingRow:
     key_amount: Decimal | None = None  # lump sum: the municipality's part of the contract sum
 
     @property
-    def difference(self) -> Decimal | None:
-        return None if self.key_amount is None else self.spent - self.key_amount
+    def available(self) -> Decimal | None:
+        """What is left of this municipality's part of the contract sum (negative: overspent)."""
+        return None if self.key_amount is None else self.key_amount - self.spent
 
 
 @dataclass

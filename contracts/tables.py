@@ -24,7 +24,12 @@ from portal.money import MoneySum
 
 
 class ContractTable(PortalTable):
-    reference = tables.Column(verbose_name=_("Reference"), linkify=True, order_by=("reference",))
+    reference = tables.Column(
+        verbose_name=_("Reference"),
+        linkify=True,
+        order_by=("reference",),
+        attrs={"th": {"class": "nowrap"}, "td": {"class": "nowrap"}},
+    )
     title = tables.Column(verbose_name=_("Title"), orderable=False)
     provider = tables.Column(verbose_name=_("Provider"), orderable=False)
     segment = tables.Column(verbose_name=_("Segment"), accessor="segment__code", orderable=False)
@@ -124,7 +129,7 @@ def invoice_rows(invoices, *, selectable: bool) -> list[str]:
                 period,
                 money(invoice.amount),
                 f"{invoice.due_date:%d-%m-%Y}",
-                overdue if invoice.status in OPEN_STATUSES and invoice.due_date < today else "",
+                overdue if invoice.status in OPEN_STATUSES and invoice.amount >= 0 and invoice.due_date < today else "",
                 invoice.status,
                 STATUS_LABELS[invoice.status],
             )

@@ -339,10 +339,16 @@ def invoice_bulk(request: HttpRequest) -> HttpResponse:
         reason=form.cleaned_data["reason"],
     )
     if result.done:
+        status = InvoiceStatus(form.cleaned_data["action"]).label
+        count = len(result.done)
         messages.success(
             request,
-            ngettext("%(count)d invoice done: %(numbers)s.", "%(count)d invoices done: %(numbers)s.", len(result.done))
-            % {"count": len(result.done), "numbers": ", ".join(i.invoice_number for i in result.done)},
+            ngettext(
+                "%(count)d invoice is now %(status)s: %(numbers)s.",
+                "%(count)d invoices are now %(status)s: %(numbers)s.",
+                count,
+            )
+            % {"count": count, "status": status, "numbers": ", ".join(i.invoice_number for i in result.done)},
         )
     for invoice, reason in result.refused:
         messages.error(request, f"{invoice.invoice_number}: {reason}")

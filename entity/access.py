@@ -36,9 +36,7 @@ class Role(StrEnum):
     CONTACT = "Gemeentelijk contactpersoon"
 
 
-INTERNAL_ROLES = frozenset(
-    {Role.STAFF, Role.MANAGER, Role.DAILY_BOARD, Role.GENERAL_BOARD, Role.KWARTIERMAKER}
-)
+INTERNAL_ROLES = frozenset({Role.STAFF, Role.MANAGER, Role.DAILY_BOARD, Role.GENERAL_BOARD, Role.KWARTIERMAKER})
 OFFICE_ROLES = frozenset({Role.STAFF, Role.MANAGER})
 
 AnyUser = User | AnonymousUser
@@ -113,9 +111,7 @@ def visible_municipalities(user: AnyUser) -> QuerySet[Municipality]:
     if is_internal(user):
         return Municipality.objects.all()
     if has_role(user, Role.CONTACT):
-        return get_objects_for_user(
-            user, VIEW_MUNICIPALITY, klass=Municipality, accept_global_perms=False
-        )
+        return get_objects_for_user(user, VIEW_MUNICIPALITY, klass=Municipality, accept_global_perms=False)
     return Municipality.objects.none()
 
 
@@ -157,7 +153,8 @@ def visible_contracts(user: AnyUser) -> QuerySet[Contract]:
         return Contract.objects.all()
     if has_role(user, Role.CONTACT):
         own = ContractParticipation.objects.filter(
-            contract=OuterRef("pk"), municipality__in=visible_municipalities(user))
+            contract=OuterRef("pk"), municipality__in=visible_municipalities(user)
+        )
         return Contract.objects.filter(Exists(own))
     return Contract.objects.none()
 
@@ -180,8 +177,9 @@ def visible_invoices(user: AnyUser) -> QuerySet[Invoice]:
 
 def get_invoice_for_user(user: AnyUser, pk: int) -> tuple[Invoice, bool]:
     try:
-        invoice = visible_invoices(user).select_related(
-            "provider", "contract", "municipality", "registered_by").get(pk=pk)
+        invoice = (
+            visible_invoices(user).select_related("provider", "contract", "municipality", "registered_by").get(pk=pk)
+        )
     except Invoice.DoesNotExist:
         raise Http404(_("No such invoice.")) from None
     return invoice, can_edit_contracts(user)

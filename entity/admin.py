@@ -23,6 +23,7 @@ class MembershipAdmin(admin.ModelAdmin):
     @admin.display(description=_("module"), ordering="module__number")
     def module_number(self, obj: Membership) -> int:
         return obj.module.number
+
     list_filter = ["module", "municipality__region"]
     search_fields = ["municipality__name", "decision"]
     autocomplete_fields = ["municipality"]
@@ -40,6 +41,7 @@ class BoardSeatAdmin(admin.ModelAdmin):
     @admin.display(description=_("person"), ordering="person__last_name")
     def person_name(self, obj: BoardSeat) -> str:
         return obj.person.get_full_name() or obj.person.get_username()
+
     list_filter = ["body", "position"]
     search_fields = ["person__first_name", "person__last_name", "municipality__name"]
     autocomplete_fields = ["person", "municipality"]

@@ -75,14 +75,16 @@ class Membership(DatedPeriod):
     """A municipality takes part in a module from ``start_date`` until ``end_date``."""
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="memberships",
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="memberships",
         verbose_name=_("municipality"),
     )
-    module = models.ForeignKey(
-        Module, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("module")
-    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("module"))
     decision = models.CharField(
-        _("decision"), max_length=255, blank=True,
+        _("decision"),
+        max_length=255,
+        blank=True,
         help_text=_("The decision this membership rests on, e.g. the council decision."),
     )
 
@@ -114,14 +116,11 @@ class Membership(DatedPeriod):
     def clean(self) -> None:
         self.clean_period()
         if self.municipality_id and self.module_id and self.start_date:
-            others = Membership.objects.filter(
-                municipality_id=self.municipality_id, module_id=self.module_id
-            )
+            others = Membership.objects.filter(municipality_id=self.municipality_id, module_id=self.module_id)
             clash = self.overlaps_qs(others).first()
             if clash:
                 raise ValidationError(
-                    _("%(municipality)s is already a member of this module in an overlapping "
-                      "period (%(period)s).")
+                    _("%(municipality)s is already a member of this module in an overlapping period (%(period)s).")
                     % {"municipality": self.municipality, "period": clash.period_display()}
                 )
 
@@ -160,17 +159,19 @@ class BoardSeat(DatedPeriod):
     """A person's dated seat in the general or daily board, on behalf of a municipality."""
 
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="board_seats",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="board_seats",
         verbose_name=_("person"),
     )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="board_seats",
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="board_seats",
         verbose_name=_("municipality"),
     )
     body = models.CharField(_("body"), max_length=2, choices=Body.choices)
-    position = models.CharField(
-        _("position"), max_length=10, choices=SeatPosition.choices, default=SeatPosition.MEMBER
-    )
+    position = models.CharField(_("position"), max_length=10, choices=SeatPosition.choices, default=SeatPosition.MEMBER)
 
     objects = DatedQuerySet.as_manager()
 
@@ -205,13 +206,8 @@ class BoardSeat(DatedPeriod):
             and self.municipality_id
             and self.overlaps_qs(seats.filter(municipality_id=self.municipality_id)).exists()
         ):
-            raise ValidationError(
-                _("This municipality already has a member of the general board in that period.")
-            )
-        if (
-            self.position == SeatPosition.CHAIR
-            and self.overlaps_qs(seats.filter(position=SeatPosition.CHAIR)).exists()
-        ):
+            raise ValidationError(_("This municipality already has a member of the general board in that period."))
+        if self.position == SeatPosition.CHAIR and self.overlaps_qs(seats.filter(position=SeatPosition.CHAIR)).exists():
             raise ValidationError(_("This body already has a chair in that period."))
 
 
@@ -219,11 +215,15 @@ class MunicipalityContact(models.Model):
     """Links a user to the one municipality it acts for; grants the object permission."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="municipality_contact",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="municipality_contact",
         verbose_name=_("user"),
     )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="contacts",
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="contacts",
         verbose_name=_("municipality"),
     )
 

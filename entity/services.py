@@ -60,13 +60,9 @@ def participant_shares(module: Module, date: datetime.date) -> list[ParticipantS
     Shares are only given when every participant has a population count on or before the
     date: a share computed over an incomplete set would be wrong for everyone.
     """
-    rows = list(
-        Municipality.objects.participants_on(module, date).with_inhabitants_on(date).order_by("name")
-    )
+    rows = list(Municipality.objects.participants_on(module, date).with_inhabitants_on(date).order_by("name"))
     complete = bool(rows) and all(m.inhabitants for m in rows)
-    shares = (
-        split_largest_remainder(Decimal(100), {m.pk: m.inhabitants for m in rows}) if complete else {}
-    )
+    shares = split_largest_remainder(Decimal(100), {m.pk: m.inhabitants for m in rows}) if complete else {}
     return [
         ParticipantShare(m, m.inhabitants, m.inhabitants_date, shares.get(m.pk), bool(m.inhabitants_estimated))
         for m in rows
@@ -103,7 +99,11 @@ def participation_changes(start: datetime.date, end: datetime.date) -> list[Part
         before = Municipality.objects.participants_on(module, date - datetime.timedelta(days=1)).count()
         after = Municipality.objects.participants_on(module, date).count()
         events[(date, module.number)] = ParticipationChange(
-            date, module, before, after,
-            sorted(came, key=lambda m: m.name), sorted(went, key=lambda m: m.name),
+            date,
+            module,
+            before,
+            after,
+            sorted(came, key=lambda m: m.name),
+            sorted(went, key=lambda m: m.name),
         )
     return [events[k] for k in sorted(events)]

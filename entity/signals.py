@@ -12,8 +12,16 @@ MANAGER_ADMIN_MODELS = {
     "municipalities": ["municipality", "populationcount"],
     "entity": ["module", "membership", "function", "boardseat", "municipalitycontact"],
     "auth": ["user"],
-    "contracts": ["segment", "provider", "serviceagreement", "contract", "contractparticipation", "tariffline",
-                  "contractlogentry", "invoice"],
+    "contracts": [
+        "segment",
+        "provider",
+        "serviceagreement",
+        "contract",
+        "contractparticipation",
+        "tariffline",
+        "contractlogentry",
+        "invoice",
+    ],
 }
 
 
@@ -30,12 +38,10 @@ def ensure_reference_rows(sender: Any, **kwargs: Any) -> None:
     roles_and_functions = importlib.import_module("entity.migrations.0002_roles_and_functions")
     roles_and_functions.forwards(apps, None)
     group = Group.objects.get(name=Role.MANAGER.value)
-    perms = Permission.objects.filter(
-        content_type__app_label__in=MANAGER_ADMIN_MODELS.keys()
-    ).select_related("content_type")
-    wanted = [
-        p for p in perms if p.content_type.model in MANAGER_ADMIN_MODELS[p.content_type.app_label]
-    ]
+    perms = Permission.objects.filter(content_type__app_label__in=MANAGER_ADMIN_MODELS.keys()).select_related(
+        "content_type"
+    )
+    wanted = [p for p in perms if p.content_type.model in MANAGER_ADMIN_MODELS[p.content_type.app_label]]
     group.permissions.add(*wanted)
     group.permissions.add(*Permission.objects.filter(codename="view_group"))
 

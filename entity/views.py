@@ -31,11 +31,13 @@ def _office_worklist(user, today: datetime.date) -> dict:
         received=Count("pk", filter=Q(status=InvoiceStatus.RECEIVED)),
         checked=Count("pk", filter=Q(status=InvoiceStatus.CHECKED)),
         approved=Count("pk", filter=Q(status=InvoiceStatus.APPROVED)),
-        overdue=Count("pk", filter=Q(due_date__lt=today)),
+        overdue=Count("pk", filter=Q(due_date__lt=today, amount__gte=0)),
     )
-    expiring = (Contract.objects.ending_within(EXPIRY_MONTHS, today).select_related("provider")
-                .order_by("notice_date", "end_date")[:20])
-    return {"invoice_counts": counts, "expiring": expiring, "expiry_months": EXPIRY_MONTHS}
+    soon = Contract.objects.ending_within(EXPIRY_MONTHS, today).select_related("provider")
+    # What can still be acted on comes first: notice still possible, nearest notice date first.
+    to_renew = soon.filter(notice_date__gte=today).order_by("notice_date", "end_date")
+    ending = soon.filter(notice_date__lt=today).order_by("end_date", "reference")
+    return {"invoice_counts": counts, "to_renew": to_renew[:15], "ending": ending[:15], "expiry_months": EXPIRY_MONTHS}
 
 
 @require_GET
@@ -79,16 +81,20 @@ def module_detail(request: HttpRequest, number: int) -> HttpResponse:
         form = ReferenceDateForm(initial={"datum": date})  # the picker shows the date in use
     shares = participant_shares(module, date)
     visible = set(access.visible_municipalities(request.user).values_list("pk", flat=True))
-    return render(request, "entity/module_detail.html", {
-        "module": module,
-        "form": form,
-        "date": date,
-        "shares": shares,
-        "visible": visible,
-        "total_inhabitants": sum(s.inhabitants or 0 for s in shares),
-        "missing_counts": [s.municipality for s in shares if not s.inhabitants],
-        "any_estimate": any(s.estimated for s in shares),
-    })
+    return render(
+        request,
+        "entity/module_detail.html",
+        {
+            "module": module,
+            "form": form,
+            "date": date,
+            "shares": shares,
+            "visible": visible,
+            "total_inhabitants": sum(s.inhabitants or 0 for s in shares),
+            "missing_counts": [s.municipality for s in shares if not s.inhabitants],
+            "any_estimate": any(s.estimated for s in shares),
+        },
+    )
 
 
 @require_GET
@@ -97,9 +103,13 @@ def organisation(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     seats = BoardSeat.objects.active_on(today).select_related("person", "municipality")
     chair_first = Case(When(position=SeatPosition.CHAIR, then=0), default=1)
-    return render(request, "entity/organisation.html", {
-        "functions": Function.objects.all(),
-        "general_board": seats.filter(body=Body.GENERAL_BOARD).order_by(chair_first, "municipality__name"),
-        "daily_board": seats.filter(body=Body.DAILY_BOARD).order_by(chair_first, "municipality__name"),
-        "today": today,
-    })
+    return render(
+        request,
+        "entity/organisation.html",
+        {
+            "functions": Function.objects.all(),
+            "general_board": seats.filter(body=Body.GENERAL_BOARD).order_by(chair_first, "municipality__name"),
+            "daily_board": seats.filter(body=Body.DAILY_BOARD).order_by(chair_first, "municipality__name"),
+            "today": today,
+        },
+    )

@@ -14,8 +14,12 @@ from tests.factories import PASSWORD, UserFactory
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--expect-db", choices=["sqlite", "postgresql"], default=None,
-                     help="Fail unless the tests really run on this database.")
+    parser.addoption(
+        "--expect-db",
+        choices=["sqlite", "postgresql"],
+        default=None,
+        help="Fail unless the tests really run on this database.",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -106,8 +110,13 @@ def norole_user(db):
 def users(staff_user, manager_user, db_user, ab_user, kwartiermaker_user, contact_weert, norole_user):
     """Every role by name, for permission matrices."""
     return {
-        "staff": staff_user, "manager": manager_user, "db": db_user, "ab": ab_user,
-        "kwartiermaker": kwartiermaker_user, "contact_weert": contact_weert, "norole": norole_user,
+        "staff": staff_user,
+        "manager": manager_user,
+        "db": db_user,
+        "ab": ab_user,
+        "kwartiermaker": kwartiermaker_user,
+        "contact_weert": contact_weert,
+        "norole": norole_user,
     }
 
 
@@ -116,6 +125,7 @@ def login(client):
     def _login(user):
         client.force_login(user)
         return client
+
     return _login
 
 
@@ -139,12 +149,18 @@ def youth(region):
     from entity.models import Module
     from tests.factories import ContractFactory, ProviderFactory, SegmentFactory
 
-    segment = SegmentFactory(code="JGD-S1", name="Segment 1 jeugdhulp", law="jeugdwet",
-                             module=Module.objects.get(number=1))
-    agreement = ServiceAgreement.objects.create(municipality=region["weert"], start_date=datetime.date(2024, 1, 1),
-                                                end_date=datetime.date(2025, 12, 31), annual_fee=Decimal("42500.00"))
+    segment = SegmentFactory(
+        code="JGD-S1", name="Segment 1 jeugdhulp", law="jeugdwet", module=Module.objects.get(number=1)
+    )
+    agreement = ServiceAgreement.objects.create(
+        municipality=region["weert"],
+        start_date=datetime.date(2024, 1, 1),
+        end_date=datetime.date(2025, 12, 31),
+        annual_fee=Decimal("42500.00"),
+    )
     agreement.segments.add(segment)
     provider = ProviderFactory(name="Zorggroep Maasland", agb_code="65656055", kvk_number="12345678")
-    contract = ContractFactory(reference="JGD-2024-001", provider=provider, segment=segment,
-                               municipalities=[region["weert"], region["venlo"]])
+    contract = ContractFactory(
+        reference="JGD-2024-001", provider=provider, segment=segment, municipalities=[region["weert"], region["venlo"]]
+    )
     return {"segment": segment, "provider": provider, "contract": contract}

@@ -11,33 +11,36 @@ EXPECTED = {
     "home": ({}, {**INTERNAL, "contact_weert": 200, "norole": 200}),
     "municipalities:list": ({}, {**INTERNAL, "contact_weert": 200, "norole": 403}),
     "municipalities:detail": ({"slug": "weert"}, {**INTERNAL, "contact_weert": 200, "norole": 403}),
-    "municipalities:import": ({}, {"staff": 200, "manager": 200, "db": 403, "ab": 403, "kwartiermaker": 403,
-                                   "contact_weert": 403, "norole": 403}),
+    "municipalities:import": (
+        {},
+        {"staff": 200, "manager": 200, "db": 403, "ab": 403, "kwartiermaker": 403, "contact_weert": 403, "norole": 403},
+    ),
     "entity:modules": ({}, {**INTERNAL, "contact_weert": 200, "norole": 403}),
     "entity:module": ({"number": 1}, {**INTERNAL, "contact_weert": 200, "norole": 403}),
     "entity:organisation": ({}, {**INTERNAL, "contact_weert": 403, "norole": 403}),
     "password_change": ({}, {**INTERNAL, "contact_weert": 200, "norole": 200}),
     "password_change_done": ({}, {**INTERNAL, "contact_weert": 200, "norole": 200}),
 }
-OFFICE = {"staff": 200, "manager": 200, "db": 403, "ab": 403, "kwartiermaker": 403, "contact_weert": 403,
-          "norole": 403}
+OFFICE = {"staff": 200, "manager": 200, "db": 403, "ab": 403, "kwartiermaker": 403, "contact_weert": 403, "norole": 403}
 READ = {**INTERNAL, "contact_weert": 200, "norole": 403}
 POST_ONLY = dict.fromkeys(INTERNAL | {"contact_weert": 0, "norole": 0}, 405)
-EXPECTED.update({
-    "contracts:list": ({}, READ),
-    "contracts:detail": ({"pk": "weert_contract"}, READ),
-    "contracts:create": ({}, OFFICE),
-    "contracts:edit": ({"pk": "weert_contract"}, OFFICE),
-    "contracts:log_add": ({"pk": "weert_contract"}, POST_ONLY),
-    "contracts:log_delete": ({"pk": "weert_contract", "entry_pk": "entry"}, POST_ONLY),
-    "contracts:invoices": ({}, READ),
-    "contracts:invoice": ({"pk": "weert_invoice"}, READ),
-    "contracts:invoice_create": ({}, OFFICE),
-    "contracts:invoice_edit": ({"pk": "weert_invoice"}, OFFICE),
-    "contracts:invoice_import": ({}, OFFICE),
-    "contracts:invoice_step": ({"pk": "weert_invoice"}, POST_ONLY),
-    "contracts:invoice_bulk": ({}, POST_ONLY),
-})
+EXPECTED.update(
+    {
+        "contracts:list": ({}, READ),
+        "contracts:detail": ({"pk": "weert_contract"}, READ),
+        "contracts:create": ({}, OFFICE),
+        "contracts:edit": ({"pk": "weert_contract"}, OFFICE),
+        "contracts:log_add": ({"pk": "weert_contract"}, POST_ONLY),
+        "contracts:log_delete": ({"pk": "weert_contract", "entry_pk": "entry"}, POST_ONLY),
+        "contracts:invoices": ({}, READ),
+        "contracts:invoice": ({"pk": "weert_invoice"}, READ),
+        "contracts:invoice_create": ({}, OFFICE),
+        "contracts:invoice_edit": ({"pk": "weert_invoice"}, OFFICE),
+        "contracts:invoice_import": ({}, OFFICE),
+        "contracts:invoice_step": ({"pk": "weert_invoice"}, POST_ONLY),
+        "contracts:invoice_bulk": ({}, POST_ONLY),
+    }
+)
 # Pages with their own rules, tested below.
 SPECIAL = {"login", "logout"}
 
@@ -80,8 +83,9 @@ def objects(youth, region, staff_user):
     from tests.factories import ContractFactory, InvoiceFactory
 
     venlo_contract = ContractFactory(segment=youth["segment"], municipalities=[region["venlo"]])
-    entry = ContractLogEntry.objects.create(contract=youth["contract"], kind="visit", date="2026-01-05",
-                                            author=staff_user, text="Bezoek")
+    entry = ContractLogEntry.objects.create(
+        contract=youth["contract"], kind="visit", date="2026-01-05", author=staff_user, text="Bezoek"
+    )
     return {
         "weert_contract": youth["contract"].pk,
         "weert_invoice": InvoiceFactory(contract=youth["contract"], municipality=region["weert"]).pk,
@@ -112,8 +116,10 @@ def test_unknown_objects_are_404(login, users, region):
     assert client.get(reverse("entity:module", args=[99])).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["home", "municipalities:list", "municipalities:detail", "entity:modules",
-                                  "entity:module", "entity:organisation"])
+@pytest.mark.parametrize(
+    "name",
+    ["home", "municipalities:list", "municipalities:detail", "entity:modules", "entity:module", "entity:organisation"],
+)
 def test_read_pages_refuse_post(login, users, name):
     kwargs = EXPECTED[name][0]
     assert login(users["manager"]).post(reverse(name, kwargs=kwargs)).status_code == 405

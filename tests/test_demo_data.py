@@ -11,8 +11,9 @@ MODELS = [Municipality, PopulationCount, Module, Membership, BoardSeat, Municipa
 
 
 def snapshot():
-    return {m.__name__: sorted(map(str, m.objects.values_list()))
-            for m in MODELS} | {"passwords": sorted(User.objects.values_list("password", flat=True))}
+    return {m.__name__: sorted(map(str, m.objects.values_list())) for m in MODELS} | {
+        "passwords": sorted(User.objects.values_list("password", flat=True))
+    }
 
 
 def test_load_demo_is_idempotent_and_prints_logins(db):
@@ -47,8 +48,13 @@ def test_demo_users_need_debug_or_explicit_consent(db, settings):
 
 def test_roles_and_functions_come_from_the_migration(db):
     assert set(Group.objects.values_list("name", flat=True)) >= {
-        "Medewerker", "Leidinggevende", "Dagelijks bestuur", "Algemeen bestuur", "Kwartiermaker",
-        "Gemeentelijk contactpersoon"}
+        "Medewerker",
+        "Leidinggevende",
+        "Dagelijks bestuur",
+        "Algemeen bestuur",
+        "Kwartiermaker",
+        "Gemeentelijk contactpersoon",
+    }
     assert Function.objects.count() == 8
 
 

@@ -7,15 +7,18 @@ from django.utils import formats, translation
 from entity.templatetags.portal import money, number, percent
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (Decimal("1234.56"), "€\u00a01.234,56"),
-    (Decimal("-1234.5"), "€\u00a0-1.234,50"),
-    (Decimal("0"), "€\u00a00,00"),
-    (Decimal("779740"), "€\u00a0779.740,00"),
-    ("1000000.005", "€\u00a01.000.000,01"),
-    (None, ""),
-    ("geen getal", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1234.56"), "€\u00a01.234,56"),
+        (Decimal("-1234.5"), "€\u00a0-1.234,50"),
+        (Decimal("0"), "€\u00a00,00"),
+        (Decimal("779740"), "€\u00a0779.740,00"),
+        ("1000000.005", "€\u00a01.000.000,01"),
+        (None, ""),
+        ("geen getal", ""),
+    ],
+)
 def test_money(value, expected):
     assert money(value) == expected
 

@@ -26,16 +26,18 @@ def test_real_key_is_used_and_debug_has_a_development_key():
 
 def test_the_portal_refuses_to_start_with_a_clear_message():
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "SECRET_KEY is missing or not secure" in result.stderr
 
 
 def test_production_settings_start_with_a_real_key():
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "p" * 50, "ALLOWED_HOSTS": "portaal.example.org"}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -17,7 +17,12 @@ def test_every_message_is_translated():
 def test_compiled_catalogue_matches_the_source():
     po = polib.pofile(str(LOCALE / "django.po"))
     mo = polib.mofile(str(LOCALE / "django.mo"))
+
     def entries(catalogue):
-        return {(e.msgctxt, e.msgid, e.msgstr, tuple(sorted(e.msgstr_plural.items())))
-                for e in catalogue if e.msgid and not e.obsolete}
+        return {
+            (e.msgctxt, e.msgid, e.msgstr, tuple(sorted(e.msgstr_plural.items())))
+            for e in catalogue
+            if e.msgid and not e.obsolete
+        }
+
     assert entries(po) == entries(mo), "run `make messages` (compilemessages) after editing django.po"

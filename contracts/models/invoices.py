@@ -103,7 +103,8 @@ class InvoiceLedger(models.Model):
 
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def overdue(self, today: datetime.date | None = None) -> InvoiceQuerySet:
-        return self.filter(due_date__lt=today or timezone.localdate(), status__in=OPEN_STATUSES)
+        # A credit note is money the provider owes: it is never overdue for the entity.
+        return self.filter(due_date__lt=today or timezone.localdate(), status__in=OPEN_STATUSES, amount__gte=0)
 
     def costs(self) -> InvoiceQuerySet:
         """Approved and paid invoices: what counts as spending."""
@@ -212,7 +213,7 @@ class Invoice(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status in OPEN_STATUSES and self.due_date < timezone.localdate()
+        return self.status in OPEN_STATUSES and self.amount >= 0 and self.due_date < timezone.localdate()
 
     def allowed_steps(self, user) -> list[str]:
         steps = sorted(TRANSITIONS.get(self.status, set()))

@@ -14,8 +14,10 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip("No Chromium on this machine: install it with `apt-get install -y chromium` "
-                    "to run the browser tests (CI does).")
+        pytest.skip(
+            "No Chromium on this machine: install it with `apt-get install -y chromium` "
+            "to run the browser tests (CI does)."
+        )
     # Playwright's sync API runs an event loop in this thread; the ORM calls that pytest-django
     # makes here between tests are not async and are safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -24,8 +26,14 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

@@ -54,7 +54,7 @@ def test_contract_and_invoice_from_registration_to_approval(page, users, youth, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Factuur MAAS-2026-0042")
     expect(page.locator("main")).to_contain_text("€\u00a01.234,56")
     check_a11y(page)
-    page.get_by_role("button", name="Gecontroleerd").click()
+    page.get_by_role("button", name="Markeren als gecontroleerd").click()
     expect(page.get_by_role("status")).to_contain_text("is nu gecontroleerd")
     expect(page.get_by_role("button", name="Goedkeuren")).to_have_count(0)  # four eyes
     expect(page.locator("main")).to_contain_text("een collega keurt haar goed")
@@ -87,12 +87,18 @@ def test_contract_and_invoice_from_registration_to_approval(page, users, youth, 
 def test_invoice_import_with_progress_and_summary(page, users, youth, region, tmp_path, check_a11y):
     """The import page sends the file with a progress bar (JavaScript) and shows the summary."""
     bad = tmp_path / "fout.csv"
-    bad.write_text("aanbieder_agb;factuurnummer;factuurdatum;contract;gemeente;periode_van;periode_tot;bedrag\n"
-                   "65656055;X-1;06-05-2026;JGD-2024-001;Maastricht;01-04-2026;30-04-2026;10,00\n", encoding="utf-8")
+    bad.write_text(
+        "aanbieder_agb;factuurnummer;factuurdatum;contract;gemeente;periode_van;periode_tot;bedrag\n"
+        "65656055;X-1;06-05-2026;JGD-2024-001;Maastricht;01-04-2026;30-04-2026;10,00\n",
+        encoding="utf-8",
+    )
     good = tmp_path / "goed.csv"
-    good.write_text("aanbieder_agb;factuurnummer;factuurdatum;contract;gemeente;periode_van;periode_tot;bedrag\n"
-                    "65656055;X-1;06-05-2026;JGD-2024-001;Weert;01-04-2026;30-04-2026;1.234,56\n"
-                    "65656055;X-2;06-05-2026;JGD-2024-001;Venlo;01-04-2026;30-04-2026;-34,56\n", encoding="utf-8")
+    good.write_text(
+        "aanbieder_agb;factuurnummer;factuurdatum;contract;gemeente;periode_van;periode_tot;bedrag\n"
+        "65656055;X-1;06-05-2026;JGD-2024-001;Weert;01-04-2026;30-04-2026;1.234,56\n"
+        "65656055;X-2;06-05-2026;JGD-2024-001;Venlo;01-04-2026;30-04-2026;-34,56\n",
+        encoding="utf-8",
+    )
     log_in(page, users["staff"].username)
     page.get_by_role("link", name="Facturen importeren").click()
     check_a11y(page)

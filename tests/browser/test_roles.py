@@ -14,8 +14,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # role -> (pages to visit after home, a text the home page must show)
 JOURNEYS = {
-    "staff": (["/gemeenten/", "/gemeenten/weert/", "/modules/1/?datum=2025-12-31",
-               "/gemeenten/inwoners/import/", "/organisatie/"], "Wijzigingen in deelname"),
+    "staff": (
+        [
+            "/gemeenten/",
+            "/gemeenten/weert/",
+            "/modules/1/?datum=2025-12-31",
+            "/gemeenten/inwoners/import/",
+            "/organisatie/",
+        ],
+        "Wijzigingen in deelname",
+    ),
     "manager": (["/gemeenten/?sort=-inhabitants", "/modules/"], "Wijzigingen in deelname"),
     "db": (["/organisatie/", "/modules/2/"], "Module 2"),
     "ab": (["/modules/1/?datum=2026-01-01"], "Module 1"),

@@ -45,7 +45,12 @@ def test_good_csv_is_imported(youth, staff_user):
         ("11111111;N1;06-05-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;10,00;", "aanbieder_agb", "11111111"),
         ("65656055;N1;31-02-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;10,00;", "factuurdatum", "31-02-2026"),
         ("65656055;N1;06-05-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;10,001;", "bedrag", "10,001"),
-        ("65656055;N1;06-05-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;1.234;", "bedrag", "1.234"),
+        (
+            "65656055;N1;06-05-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;1.234;",
+            "bedrag",
+            "schrijf het bedrag met centen",
+        ),
+        ("65656055;N1;31-11-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;10,00;", "factuurdatum", "bestaat niet"),
         ("65656055;N1;06-05-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;tien;", "bedrag", "tien"),
         ("65656055;N1;06-05-2026;ONBEKEND;GM0988;01-04-2026;30-04-2026;10,00;", "contract", "ONBEKEND"),
         ("65656055;N1;06-05-2026;JGD-2024-001;GM0935;01-04-2026;30-04-2026;10,00;", "gemeente", "GM0935"),
@@ -250,3 +255,9 @@ def test_unknown_provider_of_a_known_municipality(youth, staff_user):
     )
     result = import_declaration_message(message, by=staff_user)
     assert "12121212" in str(result.problems[0]) and len(result.problems) == 1
+
+
+def test_problems_are_listed_in_file_order(youth, staff_user):
+    row = "11111111;N1;31-02-2026;JGD-2024-001;GM0935;01-04-2026;30-04-2026;tien;"
+    result = import_invoices_csv((HEADER + row + "\n").encode(), by=staff_user)
+    assert [p.column for p in result.problems] == ["aanbieder_agb", "factuurdatum", "gemeente", "bedrag"]

@@ -93,10 +93,13 @@ def test_bulk_reports_each_refusal_and_keeps_the_rest(youth, region, staff_user,
     assert Invoice.objects.get(pk=theirs.pk).status == S.APPROVED
 
 
-def test_due_date_and_overdue(invoice):
+def test_due_date_and_overdue(invoice, youth, region):
     assert invoice.due_date == D(2026, 6, 5)
     assert Invoice.objects.overdue(D(2026, 6, 6)).get() == invoice
     assert not Invoice.objects.overdue(D(2026, 6, 5)).exists()
+    credit = InvoiceFactory(contract=youth["contract"], municipality=region["weert"], amount=Decimal("-5.00"))
+    assert credit not in Invoice.objects.overdue(D(2027, 1, 1))  # the provider owes a credit note
+    assert not credit.is_overdue
 
 
 @pytest.mark.parametrize(
@@ -162,11 +165,11 @@ def test_spending_against_ceiling_and_key(youth, region, staff_user, colleague):
     credit.approve(by=staff_user)
     spending = contract_spending(contract)
     venlo, weert = spending.rows
-    assert (venlo.spent, venlo.pending, venlo.key_amount, venlo.difference) == (
+    assert (venlo.spent, venlo.pending, venlo.key_amount, venlo.available) == (
         Decimal("350.00"),
         Decimal("0.00"),
         Decimal("333.30"),
-        Decimal("16.70"),
+        Decimal("-16.70"),  # overspent by 16.70 against its part of the lump sum
     )
     assert (weert.spent, weert.pending, weert.key_amount) == (Decimal("0.00"), Decimal("100.00"), Decimal("666.70"))
     assert venlo.key_amount + weert.key_amount == contract.ceiling

@@ -22,8 +22,9 @@ def consistent() -> dict:
 
 def test_every_write_path_keeps_the_totals_exact(youth, region, staff_user, colleague):
     weert, venlo = region["weert"], region["venlo"]
-    first = InvoiceFactory(contract=youth["contract"], municipality=weert, amount=Decimal("100.10"),
-                           registered_by=colleague)
+    first = InvoiceFactory(
+        contract=youth["contract"], municipality=weert, amount=Decimal("100.10"), registered_by=colleague
+    )
     assert consistent() == {}  # received: not yet spending
     first.mark_checked(by=colleague)
     first.approve(by=staff_user)
@@ -31,17 +32,24 @@ def test_every_write_path_keeps_the_totals_exact(youth, region, staff_user, coll
     first.mark_paid(by=staff_user)
     assert consistent() == {(weert.pk, 2026): Decimal("100.10")}
 
-    credit = InvoiceFactory(contract=youth["contract"], municipality=weert, amount=Decimal("-0.10"),
-                            registered_by=colleague)
+    credit = InvoiceFactory(
+        contract=youth["contract"], municipality=weert, amount=Decimal("-0.10"), registered_by=colleague
+    )
     credit.mark_checked(by=colleague)
     credit.approve(by=staff_user)
     assert consistent() == {(weert.pk, 2026): Decimal("100.00")}
     credit.reject(by=staff_user, reason="dubbel")  # out of spending again
     assert consistent() == {(weert.pk, 2026): Decimal("100.10")}
 
-    older = InvoiceFactory(contract=youth["contract"], municipality=venlo, amount=Decimal("5.55"),
-                           invoice_date=D(2025, 2, 1), period_start=D(2025, 1, 1), period_end=D(2025, 1, 31),
-                           status=InvoiceStatus.APPROVED)  # saved directly as approved
+    older = InvoiceFactory(
+        contract=youth["contract"],
+        municipality=venlo,
+        amount=Decimal("5.55"),
+        invoice_date=D(2025, 2, 1),
+        period_start=D(2025, 1, 1),
+        period_end=D(2025, 1, 31),
+        status=InvoiceStatus.APPROVED,
+    )  # saved directly as approved
     assert consistent()[(venlo.pk, 2025)] == Decimal("5.55")
     older.municipality, older.invoice_date = weert, D(2026, 3, 1)  # moved by a direct save
     older.save()
@@ -51,11 +59,24 @@ def test_every_write_path_keeps_the_totals_exact(youth, region, staff_user, coll
 
 
 def test_rebuild_after_a_bulk_load(youth, region, staff_user):
-    Invoice.objects.bulk_create([
-        Invoice(provider=youth["provider"], contract=youth["contract"], municipality=region["venlo"],
-                invoice_number=f"B{i}", invoice_date=D(2026, 5, 6), due_date=D(2026, 6, 5),
-                period_start=D(2026, 4, 1), period_end=D(2026, 4, 30), amount=Decimal("0.01"),
-                status=InvoiceStatus.PAID, registered_by=staff_user) for i in range(7)])
+    Invoice.objects.bulk_create(
+        [
+            Invoice(
+                provider=youth["provider"],
+                contract=youth["contract"],
+                municipality=region["venlo"],
+                invoice_number=f"B{i}",
+                invoice_date=D(2026, 5, 6),
+                due_date=D(2026, 6, 5),
+                period_start=D(2026, 4, 1),
+                period_end=D(2026, 4, 30),
+                amount=Decimal("0.01"),
+                status=InvoiceStatus.PAID,
+                registered_by=staff_user,
+            )
+            for i in range(7)
+        ]
+    )
     assert totals_per_municipality_year() == {}  # bulk_create bypasses the model: rebuild is the tool
     assert rebuild_spending_totals() == 1
     assert consistent() == {(region["venlo"].pk, 2026): Decimal("0.07")}

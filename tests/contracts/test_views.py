@@ -43,9 +43,16 @@ def contract_post(youth, region, **overrides):
 
 
 def invoice_post(youth, region, **overrides) -> dict:
-    data = {"contract": youth["contract"].pk, "municipality": region["weert"].pk, "invoice_number": "NIEUW",
-            "invoice_date": "06-05-2026", "period_start": "2026-04-01", "period_end": "2026-04-30",
-            "amount": "10.00", "declaration_reference": ""}
+    data = {
+        "contract": youth["contract"].pk,
+        "municipality": region["weert"].pk,
+        "invoice_number": "NIEUW",
+        "invoice_date": "06-05-2026",
+        "period_start": "2026-04-01",
+        "period_end": "2026-04-30",
+        "amount": "10.00",
+        "declaration_reference": "",
+    }
     return data | overrides
 
 
@@ -164,7 +171,7 @@ def test_bulk_approve_reports_refusals(login, users, youth, region, colleague):
     )
     html = text(response)
     assert response.redirect_chain[0][0] == "/facturen/?status=checked"
-    assert "1 factuur afgehandeld" in html and f"{own.invoice_number}: Vier ogen" in html
+    assert "1 factuur is nu goedgekeurd" in html and f"{own.invoice_number}: Vier ogen" in html
     assert Invoice.objects.get(pk=other.pk).status == InvoiceStatus.APPROVED
 
 
@@ -256,6 +263,8 @@ def test_filters_and_exports(login, users, youth, region):
     workbook = load_workbook(io.BytesIO(client.get(url, {"export": "xlsx"}).content))
     sheet = workbook.active
     assert sheet.max_row == 3 and Decimal(str(sheet.cell(2, 9).value)) in {Decimal("1234.56"), Decimal("-20")}
+    assert sheet.cell(1, 1).font.bold and sheet.freeze_panes == "A2"
+    assert sheet.cell(2, 9).number_format == '"€" #,##0.00' and sheet.cell(2, 2).number_format == "dd-mm-yyyy"
     contracts = load_workbook(io.BytesIO(client.get(reverse("contracts:list"), {"export": "xlsx"}).content)).active
     assert contracts.cell(2, 1).value == "JGD-2024-001"
 
@@ -310,24 +319,49 @@ def test_home_shows_the_work_queue_and_expiring_contracts(login, users, youth, r
         notice_months=3,
         municipalities=[region["venlo"]],
     )
+    ContractFactory(
+        reference="OPZEG-VERSTREKEN",
+        segment=youth["segment"],
+        start_date=D(2024, 1, 1),
+        end_date=add_months(today, 1),
+        notice_months=3,
+        municipalities=[region["venlo"]],
+    )
     html = text(login(users["staff"]).get("/"))
     assert "1 ontvangen, te controleren" in html
-    assert "BIJNA-OM" in html
+    renew = html[html.index("Opzeggen nog mogelijk") : html.index("Opzegdatum verstreken")]
+    ending = html[html.index("Opzegdatum verstreken") :]
+    assert "BIJNA-OM" in renew and "OPZEG-VERSTREKEN" in ending and "OPZEG-VERSTREKEN" not in renew
 
 
-@pytest.mark.parametrize("query", [
-    "page=abc", "page=-1", "page=999999", "sort=<script>", "amount_min=abc", "amount_max=1e999",
-    "period_from=31-02-2026", "status=bogus", "municipality=abc", "contract=999999", "overdue=maybe",
-    "q=%00", "export=pdf",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-1",
+        "page=999999",
+        "sort=<script>",
+        "amount_min=abc",
+        "amount_max=1e999",
+        "period_from=31-02-2026",
+        "status=bogus",
+        "municipality=abc",
+        "contract=999999",
+        "overdue=maybe",
+        "q=%00",
+        "export=pdf",
+    ],
+)
 def test_garbage_in_the_invoice_list_query_never_breaks(login, users, youth, region, query):
     InvoiceFactory(contract=youth["contract"], municipality=region["weert"])
     response = login(users["staff"]).get(reverse("contracts:invoices") + "?" + query)
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("query", ["ending_within=-5", "ending_within=abc", "status=x", "segment=abc", "page=x",
-                                   "sort=nonsense", "municipality=0"])
+@pytest.mark.parametrize(
+    "query",
+    ["ending_within=-5", "ending_within=abc", "status=x", "segment=abc", "page=x", "sort=nonsense", "municipality=0"],
+)
 def test_garbage_in_the_contract_list_query_never_breaks(login, users, youth, query):
     assert login(users["staff"]).get(reverse("contracts:list") + "?" + query).status_code == 200
 
@@ -339,7 +373,7 @@ def test_cached_list_totals_follow_every_change(login, users, youth, region, col
 
     def summary(**params) -> str:
         html = text(client.get(url, params))
-        return html[html.index('<p class="result-bar">'):html.index("<span", html.index('<p class="result-bar">'))]
+        return html[html.index('<p class="result-bar">') : html.index("<span", html.index('<p class="result-bar">'))]
 
     assert "0 facturen" in summary()
     client.post(reverse("contracts:invoice_create"), invoice_post(youth, region, amount="100,00"))  # form save
@@ -350,9 +384,13 @@ def test_cached_list_totals_follow_every_change(login, users, youth, region, col
     assert "0 facturen" in summary(status="received")
     from contracts.imports import import_invoices_csv
 
-    import_invoices_csv((b"aanbieder_agb;factuurnummer;factuurdatum;contract;gemeente;periode_van;periode_tot;bedrag\n"
-                         b"65656055;CSV-1;06-05-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;50,00\n"),
-                        by=staff_user)  # bulk insert
+    import_invoices_csv(
+        (
+            b"aanbieder_agb;factuurnummer;factuurdatum;contract;gemeente;periode_van;periode_tot;bedrag\n"
+            b"65656055;CSV-1;06-05-2026;JGD-2024-001;GM0988;01-04-2026;30-04-2026;50,00\n"
+        ),
+        by=staff_user,
+    )  # bulk insert
     assert "2 facturen, samen €\u00a0150,00" in summary()
 
 

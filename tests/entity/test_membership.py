@@ -93,7 +93,14 @@ def test_participation_changes_shows_the_joining(region):
     change = changes[0]
     assert (change.date, change.module.number, change.before, change.after) == (D(2026, 1, 1), 1, 7, 14)
     assert [m.name for m in change.joined] == [
-        "Echt-Susteren", "Leudal", "Maasgouw", "Nederweert", "Roerdalen", "Roermond", "Weert"]
+        "Echt-Susteren",
+        "Leudal",
+        "Maasgouw",
+        "Nederweert",
+        "Roerdalen",
+        "Roermond",
+        "Weert",
+    ]
     assert change.left == []
 
 

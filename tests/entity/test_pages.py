@@ -56,8 +56,13 @@ def test_navigation_shows_only_what_the_role_may_use(users):
     assert "municipalities:import" in names(users["staff"])
     assert "admin:index" in names(users["manager"])
     assert "admin:index" not in names(users["staff"])
-    assert names(users["contact_weert"]) == {"home", "municipalities:list", "entity:modules", "contracts:list",
-                                             "contracts:invoices"}
+    assert names(users["contact_weert"]) == {
+        "home",
+        "municipalities:list",
+        "entity:modules",
+        "contracts:list",
+        "contracts:invoices",
+    }
     assert names(users["norole"]) == set()
 
 
@@ -105,8 +110,8 @@ def test_chairs_come_first_and_seats_name_their_body(login, users, region):
 
     call_command("load_demo", "--allow-demo-users", verbosity=0, stdout=open("/dev/null", "w"))
     html = text(login(users["staff"]).get(reverse("entity:organisation")))
-    daily = html[html.index("Dagelijks bestuur (DB) op"):]
-    first_row = daily[daily.index("<tbody>"):daily.index("</tr>", daily.index("<tbody>"))]
+    daily = html[html.index("Dagelijks bestuur (DB) op") :]
+    first_row = daily[daily.index("<tbody>") : daily.index("</tr>", daily.index("<tbody>"))]
     assert "Peter Janssen" in first_row and "voorzitter" in first_row
     venlo = text(login(users["staff"]).get(reverse("municipalities:detail", args=["venlo"])))
     assert "<td>AB</td>" in venlo and "<td>DB</td>" in venlo

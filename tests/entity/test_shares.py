@@ -13,16 +13,28 @@ from tests.factories import MembershipFactory, ModuleFactory, MunicipalityFactor
 def test_seed_003_settlement_by_fixed_key():
     key = {"Leudal": 36, "Nederweert": 16, "Weert": 48}
     assert split_largest_remainder(Decimal("779740.00"), key) == {
-        "Leudal": Decimal("280706.40"), "Nederweert": Decimal("124758.40"), "Weert": Decimal("374275.20")}
+        "Leudal": Decimal("280706.40"),
+        "Nederweert": Decimal("124758.40"),
+        "Weert": Decimal("374275.20"),
+    }
     assert split_largest_remainder(Decimal("704740.00"), key) == {
-        "Leudal": Decimal("253706.40"), "Nederweert": Decimal("112758.40"), "Weert": Decimal("338275.20")}
+        "Leudal": Decimal("253706.40"),
+        "Nederweert": Decimal("112758.40"),
+        "Weert": Decimal("338275.20"),
+    }
 
 
 def test_one_cent_over_three_equal_shares_goes_to_the_first():
     assert split_largest_remainder(Decimal("0.01"), {"a": 1, "b": 1, "c": 1}) == {
-        "a": Decimal("0.01"), "b": Decimal("0.00"), "c": Decimal("0.00")}
+        "a": Decimal("0.01"),
+        "b": Decimal("0.00"),
+        "c": Decimal("0.00"),
+    }
     assert split_largest_remainder(Decimal("100.00"), {"a": 1, "b": 1, "c": 1}) == {
-        "a": Decimal("33.34"), "b": Decimal("33.33"), "c": Decimal("33.33")}
+        "a": Decimal("33.34"),
+        "b": Decimal("33.33"),
+        "c": Decimal("33.33"),
+    }
 
 
 def test_ties_go_to_the_larger_weight_then_the_earlier_key():

@@ -49,8 +49,9 @@ def test_inhabitants_on_uses_the_latest_count_on_or_before_the_date(db):
 def test_one_count_per_municipality_and_date(db):
     count = PopulationCountFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        PopulationCount.objects.create(municipality=count.municipality, reference_date=count.reference_date,
-                                       inhabitants=1, source="dubbel")
+        PopulationCount.objects.create(
+            municipality=count.municipality, reference_date=count.reference_date, inhabitants=1, source="dubbel"
+        )
 
 
 def test_demo_data_has_three_counts_per_municipality_with_a_source(region):

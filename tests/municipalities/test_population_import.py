@@ -16,7 +16,7 @@ STATLINE_WEB = (
     '"Gemiddelde bevolking  (aantal)"\n'
     '"Totaal mannen en vrouwen";"Totaal";"Totaal burgerlijke staat";"Weert";"2026";"51500";"51600"\n'
     '"Totaal mannen en vrouwen";"Totaal";"Totaal burgerlijke staat";"Venlo";"2026*";"104.500";"104600"\n'
-    '\n'
+    "\n"
     '"Bron: CBS"\n'
 )
 
@@ -73,17 +73,23 @@ def test_reimport_updates_and_reports_unchanged(region):
     assert region["weert"].population_on(D(2026, 1, 1)).source == "tweede"
 
 
-@pytest.mark.parametrize(("content", "line", "fragment"), [
-    ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nMaastricht;2026;120000\n", 3, "Maastricht"),
-    ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo;twintig;104500\n", 3, "twintig"),
-    ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo;2026;.\n", 3, "'.'"),
-    ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo;2026;-5\n", 3, "-5"),
-    ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo;2026MM13;1\n", 3, "2026MM13"),
-    ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nWeert;2026;51600\n", 3, "regel 2"),
-    ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo\n", 3, "kolommen"),
-    ("Geslacht;Regio's;Perioden;Bevolking op 1 januari\nTotaal;Weert;2026;51500\nMannen;Venlo;2026;52000\n",
-     3, "Mannen"),
-])
+@pytest.mark.parametrize(
+    ("content", "line", "fragment"),
+    [
+        ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nMaastricht;2026;120000\n", 3, "Maastricht"),
+        ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo;twintig;104500\n", 3, "twintig"),
+        ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo;2026;.\n", 3, "'.'"),
+        ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo;2026;-5\n", 3, "-5"),
+        ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo;2026MM13;1\n", 3, "2026MM13"),
+        ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nWeert;2026;51600\n", 3, "regel 2"),
+        ("Regio's;Perioden;Bevolking op 1 januari\nWeert;2026;51500\nVenlo\n", 3, "kolommen"),
+        (
+            "Geslacht;Regio's;Perioden;Bevolking op 1 januari\nTotaal;Weert;2026;51500\nMannen;Venlo;2026;52000\n",
+            3,
+            "Mannen",
+        ),
+    ],
+)
 def test_one_bad_line_and_nothing_is_saved(region, content, line, fragment):
     before = counts()
     result = import_population_csv(content.encode(), "test")
@@ -95,19 +101,24 @@ def test_one_bad_line_and_nothing_is_saved(region, content, line, fragment):
 
 
 def test_every_bad_line_is_reported_and_unknown_municipalities_named(region):
-    content = ("Regio's;Perioden;Bevolking op 1 januari\nMaastricht;2026;1\nLimburg (PV);2026;2\n"
-               "Weert;2026;3\nMaastricht;2025;x\n")
+    content = (
+        "Regio's;Perioden;Bevolking op 1 januari\nMaastricht;2026;1\nLimburg (PV);2026;2\n"
+        "Weert;2026;3\nMaastricht;2025;x\n"
+    )
     result = import_population_csv(content.encode(), "test")
     assert [e.line for e in result.errors] == [2, 3, 5, 5]
     assert result.unknown_municipalities == ["Maastricht", "Limburg (PV)"]
 
 
-@pytest.mark.parametrize(("content", "fragment"), [
-    (b"", "kopregel"),
-    (b"naam;waarde\nWeert;3\n", "kopregel"),
-    (b"Regio's;Perioden;Bevolking\n", "geen bevolkingscijfers"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "tekstbestand"),
-])
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "kopregel"),
+        (b"naam;waarde\nWeert;3\n", "kopregel"),
+        (b"Regio's;Perioden;Bevolking\n", "geen bevolkingscijfers"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "tekstbestand"),
+    ],
+)
 def test_unusable_files_give_a_clear_message(region, content, fragment):
     result = import_population_csv(content, "test")
     assert not result.ok
@@ -115,17 +126,27 @@ def test_unusable_files_give_a_clear_message(region, content, fragment):
 
 
 def test_municipality_names_codes_and_suffixes_are_recognised(region):
-    content = ("Regio's;Perioden;Bevolking op 1 januari\nBergen (L.);2026;1\nGM0893;2027;2\n"
-               "Weert (gemeente);2026;3\nbergen-l;2028;4\n")
+    content = (
+        "Regio's;Perioden;Bevolking op 1 januari\nBergen (L.);2026;1\nGM0893;2027;2\n"
+        "Weert (gemeente);2026;3\nbergen-l;2028;4\n"
+    )
     assert import_population_csv(content.encode(), "test").ok
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2024", (D(2024, 1, 1), False)), ("2024JJ00", (D(2024, 1, 1), False)),
-    ("2024MM03", (D(2024, 3, 1), False)), ("2024 januari*", (D(2024, 1, 1), True)),
-    ("01-01-2024", (D(2024, 1, 1), False)), ("2024-07-01", (D(2024, 7, 1), False)),
-    ("2024 smarch", None), ("", None), ("2024KW01", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024", (D(2024, 1, 1), False)),
+        ("2024JJ00", (D(2024, 1, 1), False)),
+        ("2024MM03", (D(2024, 3, 1), False)),
+        ("2024 januari*", (D(2024, 1, 1), True)),
+        ("01-01-2024", (D(2024, 1, 1), False)),
+        ("2024-07-01", (D(2024, 7, 1), False)),
+        ("2024 smarch", None),
+        ("", None),
+        ("2024KW01", None),
+    ],
+)
 def test_parse_period(value, expected):
     assert parse_period(value) == expected
 
