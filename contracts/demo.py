@@ -381,7 +381,7 @@ def _history(
     if age > 45:  # long settled: paid, or rejected
         target = rng.choices(["paid", "rejected"], [96, 4])[0]
     elif age > 20:
-        target = rng.choices(["paid", "approved", "checked", "rejected", "received"], [50, 20, 15, 5, 10])[0]
+        target = rng.choices(["paid", "approved", "checked", "rejected", "received"], [65, 8, 10, 5, 12])[0]
     else:
         target = rng.choices(["received", "checked", "approved", "rejected"], [55, 25, 15, 5])[0]
     path = {
