@@ -116,7 +116,8 @@ def invoice_rows(invoices, *, selectable: bool) -> list[str]:
         )
         rows.append(
             format_html(
-                '<tr>{}<th scope="row" class="nowrap"><a href="{}">{}</a></th><td class="date">{}</td><td>{}</td><td>{}</td>'
+                '<tr>{}<th scope="row" class="nowrap"><a href="{}">{}</a></th>'
+                '<td class="date">{}</td><td>{}</td><td>{}</td>'
                 '<td class="nowrap">{}</td><td class="date">{}</td><td class="num">{}</td><td class="date">{}{}</td>'
                 '<td><span class="badge status-{}">{}</span></td></tr>',
                 select,
