@@ -121,7 +121,13 @@ class ContractForm(forms.ModelForm):
 
 
 TariffLineFormSet = inlineformset_factory(
-    Contract, TariffLine, fields=["product_category", "product_code", "unit", "tariff"], extra=2, can_delete=True
+    Contract,
+    TariffLine,
+    fields=["product_category", "product_code", "unit", "tariff"],
+    widgets={"tariff": forms.TextInput(attrs={"inputmode": "decimal", "class": "short"})},
+    localized_fields=["tariff"],  # 85,50 as Dutch users write it
+    extra=2,
+    can_delete=True,
 )
 
 

@@ -403,3 +403,19 @@ def test_cached_filter_panel_is_per_scope(client, users, youth, region):
     assert ">Weert</option>" in html and ">Venlo</option>" not in html
     client.force_login(users["staff"])
     assert 'value="2026-05-01"' in text(client.get(url, {"period_from": "01-05-2026"}))  # the user's input is shown
+
+
+def test_tariffs_are_typed_the_dutch_way(login, users, youth, region):
+    data = contract_post(
+        youth,
+        region,
+        **{
+            "tarief-TOTAL_FORMS": "1",
+            "tarief-0-product_category": "45",
+            "tarief-0-product_code": "45A03",
+            "tarief-0-unit": "uur",
+            "tarief-0-tariff": "85,50",
+        },
+    )
+    assert login(users["staff"]).post(reverse("contracts:create"), data).status_code == 302
+    assert str(Contract.objects.get(reference="JGD-2026-900").tariff_lines.get().tariff) == "85.50"
