@@ -1,1 +1,366 @@
-"""Budgets, plans and annual accounts: the models arrive with the annual-cycle issue (#4)."""
+"""The budget of a module for a year, its lines, the legal deadlines and the council views.
+
+Totals are computed (`budgeting.services`), never typed. An adopted budget is frozen: its lines
+refuse every change on the model and on the QuerySet; changes go through an amendment.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from entity.models import Function, Module
+from municipalities.models import Municipality
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+CENT = Decimal("0.01")
+YEARS_AHEAD = 3  # the multi-year estimate covers the three years after the budget year
+
+
+class BudgetFrozenError(Exception):
+    """An adopted budget cannot change; the message is for the user."""
+
+
+class DeadlineRules(models.Model):
+    """The dates of the Wet gemeenschappelijke regelingen (as of 1 July 2022), in one place.
+
+    The defaults are the law's; a regulation may set stricter dates, which a manager enters in
+    the admin. There is one row.
+    """
+
+    framework_month = models.PositiveSmallIntegerField(_("framework letter before: month"), default=4)
+    framework_day = models.PositiveSmallIntegerField(_("framework letter before: day"), default=30)
+    view_weeks = models.PositiveSmallIntegerField(_("weeks for council views"), default=12)
+    province_days = models.PositiveSmallIntegerField(_("days to send an adopted document to GS"), default=14)
+    budget_province_month = models.PositiveSmallIntegerField(_("budget to GS before: month"), default=9)
+    budget_province_day = models.PositiveSmallIntegerField(_("budget to GS before: day"), default=15)
+    accounts_councils_month = models.PositiveSmallIntegerField(_("draft accounts to councils before: month"), default=4)
+    accounts_councils_day = models.PositiveSmallIntegerField(_("draft accounts to councils before: day"), default=30)
+    accounts_province_month = models.PositiveSmallIntegerField(_("accounts to GS before: month"), default=7)
+    accounts_province_day = models.PositiveSmallIntegerField(_("accounts to GS before: day"), default=15)
+
+    class Meta:
+        verbose_name = _("deadline rules")
+        verbose_name_plural = _("deadline rules")
+
+    def __str__(self) -> str:
+        return str(_("Deadlines of the Wgr"))
+
+    @classmethod
+    def current(cls) -> DeadlineRules:
+        return cls.objects.first() or cls()
+
+
+class BudgetStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    FRAMEWORK_SENT = "framework", _("framework letter sent")
+    DRAFT_SENT = "councils", _("draft budget sent to the councils")
+    PROPOSED = "proposed", _("proposed by the DB")
+    ADOPTED = "adopted", _("adopted by the AB")
+    SENT_TO_PROVINCE = "province", _("sent to the province (GS)")
+
+
+FROZEN_STATUSES = (BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE)
+
+
+class Budget(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="budgets", verbose_name=_("module"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=BudgetStatus.choices, default=BudgetStatus.DRAFT)
+    contingency_percent = models.DecimalField(
+        _("contingency (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text=_("Unforeseen costs, as a percentage of the other lines (seed 003: 5 %)."),
+    )
+    indexation_percent = models.DecimalField(
+        _("yearly indexation (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal(-100)), MaxValueValidator(Decimal(100))],
+        help_text=_("Applied to structural lines in each year of the multi-year estimate."),
+    )
+    framework_sent_on = models.DateField(_("framework letter sent on"), null=True, blank=True)
+    draft_sent_on = models.DateField(_("draft budget sent to the councils on"), null=True, blank=True)
+    ab_meeting_on = models.DateField(_("AB meeting that adopts it"), null=True, blank=True)
+    proposed_on = models.DateField(_("proposed by the DB on"), null=True, blank=True)
+    adopted_on = models.DateField(_("adopted by the AB on"), null=True, blank=True)
+    sent_to_province_on = models.DateField(_("sent to GS on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ["-year", "module", "-version"]
+        constraints = [models.UniqueConstraint(fields=["module", "year", "version"], name="one_budget_version")]
+
+    def __str__(self) -> str:
+        return f"Begroting {self.year} module {self.module.number}" + (
+            f" (versie {self.version})" if self.version > 1 else ""
+        )
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_STATUSES
+
+    def earliest_ab_meeting(self) -> datetime.date | None:
+        """Councils have the full view period after the draft is sent (art. 35 Wgr)."""
+        if self.draft_sent_on is None:
+            return None
+        return self.draft_sent_on + datetime.timedelta(weeks=DeadlineRules.current().view_weeks)
+
+    def check_ab_meeting(self, date: datetime.date) -> None:
+        earliest = self.earliest_ab_meeting()
+        if earliest is not None and date < earliest:
+            raise ValidationError(
+                _(
+                    "The AB can adopt the budget from %(date)s: councils have %(weeks)d weeks for their view after the "
+                    "draft budget was sent on %(sent)s."
+                )
+                % {
+                    "date": f"{earliest:%d-%m-%Y}",
+                    "weeks": DeadlineRules.current().view_weeks,
+                    "sent": f"{self.draft_sent_on:%d-%m-%Y}",
+                }
+            )
+        if date.year >= self.year:
+            raise ValidationError(_("The AB adopts the budget in the year before the budget year (art. 34 Wgr)."))
+
+
+class LineKind(models.TextChoices):
+    PERSONNEL = "personnel", _("personnel")
+    OTHER = "other", _("other costs")
+
+
+class Nature(models.TextChoices):
+    STRUCTURAL = "structural", _("structural")
+    INCIDENTAL = "incidental", _("incidental (this year only)")
+
+
+class Package(models.TextChoices):
+    BASIC = "basic", _("basic package (all participants)")
+    PLUS = "plus", _("plus package (one municipality)")
+
+
+class BudgetLineQuerySet(models.QuerySet["BudgetLine"]):
+    """Bulk paths check the freeze too: no code path may change an adopted budget's lines."""
+
+    def _refuse_frozen(self) -> None:
+        if self.filter(budget__status__in=FROZEN_STATUSES).exists():
+            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+
+    def update(self, **kwargs):
+        self._refuse_frozen()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_frozen()
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        budgets = {o.budget_id for o in objs}
+        if Budget.objects.filter(pk__in=budgets, status__in=FROZEN_STATUSES).exists():
+            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if Budget.objects.filter(pk__in={o.budget_id for o in objs}, status__in=FROZEN_STATUSES).exists():
+            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class BudgetLine(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="lines", verbose_name=_("budget"))
+    kind = models.CharField(_("kind"), max_length=10, choices=LineKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    function = models.ForeignKey(
+        Function, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("function")
+    )
+    salary_scale = models.CharField(_("salary scale"), max_length=10, blank=True)
+    fte = models.DecimalField(
+        _("FTE"), max_digits=6, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    cost_per_fte = models.DecimalField(
+        _("annual cost per FTE"), **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    amount = models.DecimalField(_("amount"), **MONEY, null=True, blank=True)
+    nature = models.CharField(_("nature"), max_length=10, choices=Nature.choices, default=Nature.STRUCTURAL)
+    package = models.CharField(_("package"), max_length=5, choices=Package.choices, default=Package.BASIC)
+    plus_municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plus_lines",
+        verbose_name=_("municipality (plus package)"),
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = BudgetLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["budget", "kind", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(package="plus", plus_municipality__isnull=False)
+                    | Q(package="basic", plus_municipality__isnull=True)
+                ),
+                name="plus_line_names_its_municipality",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def save(self, *args, **kwargs) -> None:
+        if Budget.objects.filter(pk=self.budget_id, status__in=FROZEN_STATUSES).exists():
+            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Budget.objects.filter(pk=self.budget_id, status__in=FROZEN_STATUSES).exists():
+            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+        return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == LineKind.PERSONNEL:
+            for name in ("function", "fte", "cost_per_fte"):
+                if getattr(self, name) in (None, ""):
+                    errors[name] = _("A personnel line needs a function, FTE and the annual cost per FTE.")
+            if self.amount is not None:
+                errors["amount"] = _("A personnel line is FTE × cost per FTE; leave the amount empty.")
+        elif self.amount is None:
+            errors["amount"] = _("Enter the amount of this line.")
+        if self.package == Package.PLUS and not self.plus_municipality_id:
+            errors["plus_municipality"] = _("A plus-package line is charged to one municipality: choose it.")
+        if self.package == Package.BASIC and self.plus_municipality_id:
+            errors["plus_municipality"] = _("A basic-package line is shared by all participants.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def base_amount(self) -> Decimal:
+        """The amount for the budget year, computed for personnel (FTE × cost per FTE)."""
+        if self.kind == LineKind.PERSONNEL:
+            return (Decimal(self.fte or 0) * Decimal(self.cost_per_fte or 0)).quantize(CENT, ROUND_HALF_UP)
+        return Decimal(self.amount or 0)
+
+    def amount_in(self, offset: int, indexation_percent: Decimal) -> Decimal:
+        """The amount in budget year + offset (0 = the budget year) of the multi-year estimate."""
+        if offset and self.nature == Nature.INCIDENTAL:
+            return Decimal("0.00")
+        factor = (1 + Decimal(indexation_percent) / 100) ** offset
+        return (self.base_amount * factor).quantize(CENT, ROUND_HALF_UP)
+
+
+class ViewOpinion(models.TextChoices):
+    NO_OBJECTION = "none", _("no objection")
+    OBJECTION = "objection", _("objection")
+
+
+class CouncilView(models.Model):
+    """A council's view (zienswijze) on a draft budget, and the DB's reasoned reply (required)."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="council_views", verbose_name=_("budget"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="council_views", verbose_name=_("municipality")
+    )
+    opinion = models.CharField(_("view"), max_length=10, choices=ViewOpinion.choices)
+    text = models.TextField(_("points of the council"), blank=True)
+    decided_on = models.DateField(_("council decision of"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
+    )
+    reply = models.TextField(_("reply of the DB"), blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replied by"),
+    )
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("council view")
+        verbose_name_plural = _("council views")
+        ordering = ["municipality__name"]
+        constraints = [models.UniqueConstraint(fields=["budget", "municipality"], name="one_view_per_council")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.get_opinion_display()}"
+
+    def clean(self) -> None:
+        if self.opinion == ViewOpinion.OBJECTION and not self.text.strip():
+            raise ValidationError({"text": _("An objection needs the council's points.")})
+
+
+class DecisionOutcome(models.TextChoices):
+    ADOPTED = "adopted", _("adopted")
+    REJECTED = "rejected", _("rejected")
+    POSTPONED = "postponed", _("postponed")
+
+
+class Vote(models.TextChoices):
+    FOR = "for", _("for")
+    AGAINST = "against", _("against")
+    ABSTAIN = "abstain", _("abstained")
+    ABSENT = "absent", _("absent")
+
+
+class BoardDecision(models.Model):
+    """The AB's decision on a proposed budget in a meeting, with attendance and votes."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("budget"))
+    meeting_on = models.DateField(_("meeting date"))
+    outcome = models.CharField(_("decision"), max_length=10, choices=DecisionOutcome.choices)
+    minutes_reference = models.CharField(_("minutes reference"), max_length=100)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("board decision")
+        verbose_name_plural = _("board decisions")
+        ordering = ["-meeting_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.budget}: {self.get_outcome_display()} ({self.meeting_on:%d-%m-%Y})"
+
+
+class MemberVote(models.Model):
+    decision = models.ForeignKey(
+        BoardDecision, on_delete=models.CASCADE, related_name="votes", verbose_name=_("decision")
+    )
+    seat = models.ForeignKey("entity.BoardSeat", on_delete=models.PROTECT, related_name="+", verbose_name=_("seat"))
+    vote = models.CharField(_("vote"), max_length=10, choices=Vote.choices)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [models.UniqueConstraint(fields=["decision", "seat"], name="one_vote_per_seat")]
+
+    def __str__(self) -> str:
+        return f"{self.seat}: {self.get_vote_display()}"

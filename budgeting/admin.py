@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from budgeting.models import BoardDecision, Budget, BudgetLine, CouncilView, DeadlineRules, MemberVote
+
+
+@admin.register(DeadlineRules)
+class DeadlineRulesAdmin(admin.ModelAdmin):
+    """The manager keeps the legal dates here when a regulation sets stricter ones."""
+
+    def has_add_permission(self, request) -> bool:
+        return not DeadlineRules.objects.exists() and super().has_add_permission(request)
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+
+    # An adopted budget is frozen: the admin offers no way to change its lines either.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_frozen) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_frozen) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_frozen) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "draft_sent_on", "ab_meeting_on", "adopted_on"]
+    list_filter = ["status", "module", "year"]
+    readonly_fields = [
+        "status",
+        "framework_sent_on",
+        "draft_sent_on",
+        "proposed_on",
+        "adopted_on",
+        "sent_to_province_on",
+        "created_by",
+    ]
+    inlines = [BudgetLineInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_frozen) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_frozen) and super().has_delete_permission(request, obj)
+
+
+class VoteInline(admin.TabularInline):
+    model = MemberVote
+    extra = 0
+    can_delete = False
+
+
+@admin.register(BoardDecision)
+class BoardDecisionAdmin(admin.ModelAdmin):
+    list_display = ["budget", "meeting_on", "outcome", "minutes_reference"]
+    inlines = [VoteInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a decision is a record of a meeting
+
+
+@admin.register(CouncilView)
+class CouncilViewAdmin(admin.ModelAdmin):
+    list_display = ["budget", "municipality", "opinion", "decided_on", "replied_at"]
+    list_filter = ["opinion"]
