@@ -194,6 +194,33 @@ def can_change_log_entry(user: AnyUser, entry: ContractLogEntry) -> bool:
     return has_role(user, Role.MANAGER) or (has_role(user, Role.STAFF) and entry.author_id == user.pk)
 
 
+# --- Budgets ---------------------------------------------------------------------------------
+
+
+def visible_budgets(user: AnyUser):
+    """Internal roles see every budget; a contact the budgets of modules its municipality is in
+    (the draft budget goes to its council anyway)."""
+    from budgeting.models import Budget
+    from entity.models import Membership
+
+    if is_internal(user):
+        return Budget.objects.all()
+    if has_role(user, Role.CONTACT):
+        modules = Membership.objects.filter(municipality__in=visible_municipalities(user)).values("module")
+        return Budget.objects.filter(module__in=modules)
+    return Budget.objects.none()
+
+
+def get_budget_for_user(user: AnyUser, pk: int):
+    from budgeting.models import Budget
+
+    try:
+        budget = visible_budgets(user).select_related("module", "created_by").get(pk=pk)
+    except Budget.DoesNotExist:
+        raise Http404(_("No such budget.")) from None
+    return budget, has_role(user, *OFFICE_ROLES) and not budget.is_frozen
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 
@@ -214,6 +241,7 @@ def navigation(user: AnyUser) -> list[NavItem]:
         NavItem(_("Modules"), "entity:modules", "modules"),
         NavItem(_("Contracts"), "contracts:list", "contracts"),
         NavItem(_("Invoices"), "contracts:invoices", "invoices"),
+        NavItem(_("Budgets"), "budgeting:list", "budgets"),
     ]
     if is_internal(user):
         items.append(NavItem(_("Organisation"), "entity:organisation", "organisation"))

@@ -16,6 +16,8 @@ def _section(request: HttpRequest) -> str:
         if match.url_name == "invoice_import":
             return "invoice_import"
         return "invoices" if match.url_name.startswith("invoice") else "contracts"
+    if match.namespace == "budgeting":
+        return "budgets"
     if match.namespace == "entity":
         return "organisation" if match.url_name == "organisation" else "modules"
     return match.url_name or ""

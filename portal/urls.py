@@ -20,6 +20,7 @@ urlpatterns = [
     path("gemeenten/", include("municipalities.urls")),
     path("", include("entity.urls")),
     path("", include("contracts.urls")),
+    path("", include("budgeting.urls")),
     path("beheer/", admin.site.urls),
 ]
 

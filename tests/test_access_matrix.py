@@ -39,6 +39,8 @@ EXPECTED.update(
         "contracts:invoice_import": ({}, OFFICE),
         "contracts:invoice_step": ({"pk": "weert_invoice"}, POST_ONLY),
         "contracts:invoice_bulk": ({}, POST_ONLY),
+        "budgeting:list": ({}, READ),
+        "budgeting:detail": ({"pk": "budget"}, READ),
     }
 )
 # Pages with their own rules, tested below.
@@ -79,7 +81,9 @@ def test_matrix(client, users, objects, name, role):
 @pytest.fixture
 def objects(youth, region, staff_user):
     """A contract and invoice of Weert, and a contract and invoice that concern Venlo only."""
+    from budgeting.models import Budget
     from contracts.models import ContractLogEntry
+    from entity.models import Module
     from tests.factories import ContractFactory, InvoiceFactory
 
     venlo_contract = ContractFactory(segment=youth["segment"], municipalities=[region["venlo"]])
@@ -92,6 +96,7 @@ def objects(youth, region, staff_user):
         "venlo_contract": venlo_contract.pk,
         "venlo_invoice": InvoiceFactory(contract=venlo_contract, municipality=region["venlo"]).pk,
         "entry": entry.pk,
+        "budget": Budget.objects.create(module=Module.objects.get(number=1), year=2027, created_by=staff_user).pk,
     }
 
 

@@ -57,3 +57,12 @@ def number(value) -> str:
     if value is None or value == "":
         return ""
     return format_decimal(value, 0)
+
+
+@register.filter
+def number_nl(value) -> str:
+    """1.66 -> '1,66' (a Decimal with its own places, Dutch separators)."""
+    if value is None or value == "":
+        return ""
+    places = max(0, -Decimal(value).as_tuple().exponent)
+    return format_decimal(value, places)

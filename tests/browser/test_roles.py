@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from budgeting.models import Budget
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,8 @@ JOURNEYS = {
             "/modules/1/?datum=2025-12-31",
             "/gemeenten/inwoners/import/",
             "/organisatie/",
+            "/begrotingen/",
+            "/begrotingen/{budget}/",
         ],
         "Wijzigingen in deelname",
     ),
@@ -28,7 +31,7 @@ JOURNEYS = {
     "db": (["/organisatie/", "/modules/2/"], "Module 2"),
     "ab": (["/modules/1/?datum=2026-01-01"], "Module 1"),
     "kwartiermaker": (["/modules/1/?datum=2026-01-01"], "Van 7 naar 14 deelnemers"),
-    "contact_weert": (["/gemeenten/weert/", "/modules/1/"], "Uw gemeente: Weert"),
+    "contact_weert": (["/gemeenten/weert/", "/modules/1/", "/begrotingen/{budget}/"], "Uw gemeente: Weert"),
 }
 
 
@@ -46,6 +49,10 @@ def log_in(page, username: str) -> None:
 
 @pytest.mark.parametrize("role", sorted(JOURNEYS))
 def test_role_logs_in_and_walks_its_pages(page, users, region, check_a11y, role):
+    from budgeting.demo import load_budget_demo
+
+    load_budget_demo()
+    budget = Budget.objects.get(year=2027)
     user = users[role]
     page.goto("/account/inloggen/")
     check_a11y(page)
@@ -55,7 +62,7 @@ def test_role_logs_in_and_walks_its_pages(page, users, region, check_a11y, role)
     expect(page.locator("main")).to_contain_text(home_text)
     check_a11y(page)
     for path in pages:
-        response = page.goto(path)
+        response = page.goto(path.format(budget=budget.pk))
         assert response.status == 200, path
         check_a11y(page)
 

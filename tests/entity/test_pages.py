@@ -62,6 +62,7 @@ def test_navigation_shows_only_what_the_role_may_use(users):
         "entity:modules",
         "contracts:list",
         "contracts:invoices",
+        "budgeting:list",
     }
     assert names(users["norole"]) == set()
 

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from budgeting.demo import load_budget_demo
 from contracts.demo import load_contract_demo
 from entity import demo_data as demo
 from entity.models import BoardSeat, Membership, Module, MunicipalityContact
@@ -54,6 +55,8 @@ class Command(BaseCommand):
             self.stats["contract data created"] += load_contract_demo(
                 invoices=invoices, log=lambda line: self.stdout.write(line) if options.get("verbosity", 1) > 1 else None
             )
+        if not reference_only:
+            self.stats["budgets created"] += load_budget_demo()
         created = sum(v for k, v in self.stats.items() if k.endswith("created"))
         self.stdout.write(f"Demo data: {created} rows created, {self.stats['unchanged']} already present.")
         if not reference_only:
