@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from budgeting.models import LineKind
+from budgeting import services
+from budgeting.forms import BudgetLineForm, CouncilViewForm, DbStepForm, DecisionForm, ReplyForm
+from budgeting.models import BudgetFrozenError, BudgetLine, BudgetStatus, CouncilView, LineKind
 from budgeting.services import budget_deadlines, budget_totals
 from entity import access
+from entity.access import OFFICE_ROLES, Role
+from entity.models import BoardSeat, Body
 
 
 @require_GET
@@ -41,5 +49,152 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "deadlines": budget_deadlines(budget, timezone.localdate()),
             "views": budget.council_views.select_related("municipality", "replied_by"),
             "decisions": budget.decisions.prefetch_related("votes__seat__person", "votes__seat__municipality"),
+            "is_db": access.has_role(request.user, Role.DAILY_BOARD),
+            "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),
+            "may_enter_view": access.has_role(request.user, Role.STAFF, Role.MANAGER, Role.CONTACT),
+            "step_form": DbStepForm(initial={"on": timezone.localdate()}),
         },
     )
+
+
+# --- Changing a budget and taking the steps ---------------------------------------------------
+
+office_only = access.role_required(*OFFICE_ROLES)
+
+
+def _refused(request: HttpRequest, error: Exception) -> None:
+    messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+
+
+@require_http_methods(["GET", "POST"])
+@office_only
+def line_form(request: HttpRequest, pk: int, line_pk: int | None = None) -> HttpResponse:
+    budget, can_edit = access.get_budget_for_user(request.user, pk)
+    if not can_edit:
+        messages.error(request, _("This budget has been adopted; its lines cannot change. Make an amendment."))
+        return redirect("budgeting:detail", pk=budget.pk)
+    line = get_object_or_404(BudgetLine, pk=line_pk, budget=budget) if line_pk else BudgetLine(budget=budget)
+    form = BudgetLineForm(request.POST or None, instance=line)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Line “%(line)s” saved.") % {"line": form.instance.description})
+        return redirect("budgeting:detail", pk=budget.pk)
+    return render(request, "budgeting/line_form.html", {"budget": budget, "form": form, "line": line})
+
+
+@require_POST
+@office_only
+def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    line = get_object_or_404(BudgetLine, pk=line_pk, budget=budget)
+    try:
+        line.delete()
+    except BudgetFrozenError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Line removed."))
+    return redirect("budgeting:detail", pk=budget.pk)
+
+
+STEP_FUNCTIONS = {
+    "framework": lambda budget, user, data: services.send_framework_letter(budget, by=user, on=data["on"]),
+    "draft": lambda budget, user, data: services.send_draft_to_councils(
+        budget, by=user, on=data["on"], ab_meeting_on=data["ab_meeting_on"]
+    ),
+    "propose": lambda budget, user, data: services.propose(budget, by=user, on=data["on"]),
+    "province": lambda budget, user, data: services.send_to_province(budget, by=user, on=data["on"]),
+}
+
+
+@require_POST
+@access.role_required(Role.DAILY_BOARD)
+def db_step(request: HttpRequest, pk: int) -> HttpResponse:
+    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    form = DbStepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("budgeting:detail", pk=budget.pk)
+    try:
+        STEP_FUNCTIONS[form.cleaned_data["step"]](budget, request.user, form.cleaned_data)
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Done: the budget is now %(status)s.") % {"status": budget.get_status_display()})
+    return redirect("budgeting:detail", pk=budget.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.STAFF, Role.MANAGER, Role.CONTACT)
+def view_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """A council's view: the municipality contact for its own council, or staff for any."""
+    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    if budget.status != BudgetStatus.DRAFT_SENT:
+        messages.error(request, _("Views are recorded while the draft budget is with the councils."))
+        return redirect("budgeting:detail", pk=budget.pk)
+    own = access.visible_municipalities(request.user) if not access.is_internal(request.user) else None
+    municipalities = own if own is not None else budget.module.participants_during(budget.year)
+    form = CouncilViewForm(
+        request.POST or None,
+        municipalities=municipalities,
+        instance=CouncilView(budget=budget, entered_by=request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():  # a savepoint: a simultaneous duplicate fails cleanly
+                form.save()
+        except IntegrityError:
+            form.add_error("municipality", _("This council's view has already been recorded."))
+        else:
+            messages.success(request, _("The view of %(name)s is recorded.") % {"name": form.instance.municipality})
+            return redirect("budgeting:detail", pk=budget.pk)
+    return render(request, "budgeting/view_form.html", {"budget": budget, "form": form})
+
+
+@require_POST
+@access.role_required(Role.DAILY_BOARD)
+def view_reply(request: HttpRequest, pk: int, view_pk: int) -> HttpResponse:
+    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    view = get_object_or_404(CouncilView, pk=view_pk, budget=budget)
+    form = ReplyForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("The reply to a council's view must give reasons (art. 35 Wgr)."))
+        services.reply_to_view(view, by=request.user, text=form.cleaned_data["reply"])
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Reply to %(name)s saved.") % {"name": view.municipality})
+    return redirect("budgeting:detail", pk=budget.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.GENERAL_BOARD)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    meeting = budget.ab_meeting_on or timezone.localdate()
+    seats = (
+        BoardSeat.objects.filter(body=Body.GENERAL_BOARD)
+        .active_on(meeting)
+        .select_related("person", "municipality")
+        .order_by("municipality__name")
+    )
+    form = DecisionForm(request.POST or None, seats=seats, initial={"meeting_on": meeting})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decide(
+                budget,
+                by=request.user,
+                meeting_on=form.cleaned_data["meeting_on"],
+                outcome=form.cleaned_data["outcome"],
+                minutes_reference=form.cleaned_data["minutes_reference"],
+                votes=form.votes(),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(
+                request,
+                _("The decision is recorded: the budget is now %(status)s.") % {"status": budget.get_status_display()},
+            )
+            return redirect("budgeting:detail", pk=budget.pk)
+    return render(request, "budgeting/decide.html", {"budget": budget, "form": form})

@@ -41,6 +41,20 @@ EXPECTED.update(
         "contracts:invoice_bulk": ({}, POST_ONLY),
         "budgeting:list": ({}, READ),
         "budgeting:detail": ({"pk": "budget"}, READ),
+        "budgeting:line_add": ({"pk": "budget"}, OFFICE),
+        "budgeting:line_edit": ({"pk": "budget", "line_pk": "line"}, OFFICE),
+        "budgeting:line_delete": ({"pk": "budget", "line_pk": "line"}, POST_ONLY),
+        "budgeting:db_step": ({"pk": "budget"}, POST_ONLY),
+        # A draft budget is not with the councils yet: those who may record a view are sent back.
+        "budgeting:view_add": (
+            {"pk": "budget"},
+            {**dict.fromkeys(INTERNAL, 403), "staff": 302, "manager": 302, "contact_weert": 302, "norole": 403},
+        ),
+        "budgeting:view_reply": ({"pk": "budget", "view_pk": "view"}, POST_ONLY),
+        "budgeting:decide": (
+            {"pk": "budget"},
+            {**dict.fromkeys(INTERNAL, 403), "db": 200, "ab": 200, "contact_weert": 403, "norole": 403},
+        ),
     }
 )
 # Pages with their own rules, tested below.
@@ -81,11 +95,12 @@ def test_matrix(client, users, objects, name, role):
 @pytest.fixture
 def objects(youth, region, staff_user):
     """A contract and invoice of Weert, and a contract and invoice that concern Venlo only."""
-    from budgeting.models import Budget
+    from budgeting.models import Budget, BudgetLine, CouncilView
     from contracts.models import ContractLogEntry
     from entity.models import Module
     from tests.factories import ContractFactory, InvoiceFactory
 
+    budget = Budget.objects.create(module=Module.objects.get(number=1), year=2027, created_by=staff_user)
     venlo_contract = ContractFactory(segment=youth["segment"], municipalities=[region["venlo"]])
     entry = ContractLogEntry.objects.create(
         contract=youth["contract"], kind="visit", date="2026-01-05", author=staff_user, text="Bezoek"
@@ -96,7 +111,11 @@ def objects(youth, region, staff_user):
         "venlo_contract": venlo_contract.pk,
         "venlo_invoice": InvoiceFactory(contract=venlo_contract, municipality=region["venlo"]).pk,
         "entry": entry.pk,
-        "budget": Budget.objects.create(module=Module.objects.get(number=1), year=2027, created_by=staff_user).pk,
+        "budget": budget.pk,
+        "line": BudgetLine.objects.create(budget=budget, kind="other", description="ICT", amount=1).pk,
+        "view": CouncilView.objects.create(
+            budget=budget, municipality=region["weert"], opinion="none", decided_on="2026-06-01", entered_by=staff_user
+        ).pk,
     }
 
 
