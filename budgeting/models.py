@@ -156,32 +156,31 @@ class Package(models.TextChoices):
     PLUS = "plus", _("plus package (one municipality)")
 
 
+def refuse_if_frozen(budget_ids) -> None:
+    """Raise when any of these budgets has been adopted: its lines are fixed."""
+    if Budget.objects.filter(pk__in=set(budget_ids), status__in=FROZEN_STATUSES).exists():
+        raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+
+
 class BudgetLineQuerySet(models.QuerySet["BudgetLine"]):
     """Bulk paths check the freeze too: no code path may change an adopted budget's lines."""
 
-    def _refuse_frozen(self) -> None:
-        if self.filter(budget__status__in=FROZEN_STATUSES).exists():
-            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
-
     def update(self, **kwargs):
-        self._refuse_frozen()
+        refuse_if_frozen(self.values_list("budget_id", flat=True))
         return super().update(**kwargs)
 
     def delete(self):
-        self._refuse_frozen()
+        refuse_if_frozen(self.values_list("budget_id", flat=True))
         return super().delete()
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        budgets = {o.budget_id for o in objs}
-        if Budget.objects.filter(pk__in=budgets, status__in=FROZEN_STATUSES).exists():
-            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+        refuse_if_frozen(o.budget_id for o in objs)
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs = list(objs)
-        if Budget.objects.filter(pk__in={o.budget_id for o in objs}, status__in=FROZEN_STATUSES).exists():
-            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+        refuse_if_frozen(o.budget_id for o in objs)
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
@@ -232,13 +231,11 @@ class BudgetLine(models.Model):
         return self.description
 
     def save(self, *args, **kwargs) -> None:
-        if Budget.objects.filter(pk=self.budget_id, status__in=FROZEN_STATUSES).exists():
-            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+        refuse_if_frozen([self.budget_id])
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if Budget.objects.filter(pk=self.budget_id, status__in=FROZEN_STATUSES).exists():
-            raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
+        refuse_if_frozen([self.budget_id])
         return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
