@@ -326,3 +326,37 @@ def decide(
 def send_to_province(budget: Budget, *, by, on: datetime.date) -> None:
     require_seat(by, Body.DAILY_BOARD, on)
     _move(budget, BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE, sent_to_province_on=on)
+
+
+# --- What waits for whom (home pages) -------------------------------------------------------
+
+NEXT_DB_STEP = {
+    BudgetStatus.DRAFT: "framework",
+    BudgetStatus.FRAMEWORK_SENT: "draft",
+    BudgetStatus.DRAFT_SENT: "propose",
+    BudgetStatus.ADOPTED: "province",
+}
+
+
+@dataclass
+class DatedDeadline:
+    budget: Budget
+    deadline: Deadline
+
+
+def upcoming_deadlines(today: datetime.date, days: int = 120) -> list[DatedDeadline]:
+    """Open deadlines of budgets in progress: late ones and those due within ``days``."""
+    found = []
+    for budget in Budget.objects.exclude(status=BudgetStatus.SENT_TO_PROVINCE).select_related("module"):
+        for deadline in budget_deadlines(budget, today):
+            if deadline.done_on is None and deadline.due is not None and (deadline.due - today).days <= days:
+                found.append(DatedDeadline(budget, deadline))
+    return sorted(found, key=lambda d: (d.deadline.due, d.budget.year))
+
+
+def waiting_for_daily_board():
+    return Budget.objects.filter(status__in=list(NEXT_DB_STEP)).select_related("module").order_by("year")
+
+
+def waiting_for_general_board():
+    return Budget.objects.filter(status=BudgetStatus.PROPOSED).select_related("module").order_by("year")

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from budgeting.services import upcoming_deadlines, waiting_for_daily_board, waiting_for_general_board
 from contracts.models import OPEN_STATUSES, Contract, Invoice, InvoiceStatus
 from entity import access
 from entity.access import Role
@@ -59,6 +60,11 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     if access.can_edit_contracts(user):
         context.update(_office_worklist(user, today))
+        context["budget_deadlines"] = upcoming_deadlines(today)
+    if access.has_role(user, Role.DAILY_BOARD):
+        context["db_queue"] = waiting_for_daily_board()
+    if access.has_role(user, Role.GENERAL_BOARD):
+        context["ab_queue"] = waiting_for_general_board()
     if access.has_role(user, Role.DAILY_BOARD, Role.GENERAL_BOARD):
         context["seats"] = BoardSeat.objects.filter(person=user).active_on(today).select_related("municipality")
     return render(request, "entity/home.html", context)

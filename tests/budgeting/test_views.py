@@ -118,3 +118,28 @@ def test_contact_records_the_view_of_its_own_council_only(login, users, draft, r
     assert CouncilView.objects.get().entered_by == users["contact_weert"]
     again = client.post(url, {"municipality": region["weert"].pk, "opinion": "none", "decided_on": "2027-05-02"})
     assert "al vastgelegd" in text(again) and CouncilView.objects.count() == 1
+
+
+def test_home_pages_show_what_waits_for_whom(login, users, region, seats):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    module = Module.objects.get(number=1)
+    late = Budget.objects.create(module=module, year=today.year + 1, created_by=users["staff"])  # letter was due
+    proposed = Budget.objects.create(
+        module=module,
+        year=today.year + 2,
+        created_by=users["staff"],
+        status=BudgetStatus.PROPOSED,
+        ab_meeting_on=today + datetime.timedelta(days=30),
+    )
+    staff_home = text(login(users["staff"]).get("/"))
+    assert "Begrotingscyclus: termijnen" in staff_home
+    assert f"Begroting {late.year} module 1</a>: Kaderbrief aan de raden" in staff_home and "te laat" in staff_home
+    db_home = text(login(users["db"]).get("/"))
+    assert "Wacht op het DB" in db_home and f"Begroting {late.year} module 1" in db_home
+    ab_home = text(login(users["ab"]).get("/"))
+    assert "Wacht op vaststelling door het AB" in ab_home and f"Begroting {proposed.year} module 1" in ab_home
+    assert "Wacht op het DB" not in ab_home and "Begrotingscyclus" not in ab_home
+    contact_home = text(login(users["contact_weert"]).get("/"))
+    assert "Wacht op" not in contact_home
