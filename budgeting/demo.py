@@ -1,6 +1,8 @@
-"""Demo budgets of module 1: 2026 and 2027 adopted (with council views, replies and votes), 2028 a
-draft that started as a copy of 2027. Personnel per function with FTE and annual cost per FTE
-(the contract manager as in seed 003: scale 11, 1.66 FTE); the other amounts are demo figures."""
+"""Demo budgets of module 1: 2025, 2026 and 2027 adopted (with council views, replies, votes and
+the implementation plan of seed 003), the annual accounts 2025 adopted and sent to GS, an
+amendment of 2027 in draft, and 2028 a draft that started as a copy of 2027. Personnel per
+function with FTE and annual cost per FTE (the contract manager as in seed 003: scale 11,
+1.66 FTE); the other amounts are demo figures."""
 
 from __future__ import annotations
 
@@ -10,8 +12,21 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from budgeting.models import BoardDecision, Budget, BudgetLine, BudgetStatus, CouncilView, MemberVote
-from budgeting.services import copy_from_adopted
+from budgeting.models import (
+    AccountsStatus,
+    ActivityResult,
+    AnnualAccounts,
+    BoardDecision,
+    Budget,
+    BudgetLine,
+    BudgetStatus,
+    CouncilView,
+    MemberVote,
+    PlanActivity,
+    PlusPackage,
+    RealisedLine,
+)
+from budgeting.services import copy_from_adopted, start_amendment
 from entity.models import BoardSeat, Body, Function, Module
 from municipalities.models import Municipality
 
@@ -32,6 +47,81 @@ OTHER = [  # description, amount, nature
     ("Ingehuurde expertise", "60000.00", "structural"),
     ("Overhead (P&O, financiën, facilitair)", "75000.00", "structural"),
 ]
+
+
+# The themes of seed 003 (uitvoeringsplan ML-West 2018): number, title, description, priority,
+# quarter, functions involved (numbers of the eight functions), deliverables, budget lines used.
+ACTIVITIES = [
+    (1, "Afhandelen openstaande aandachtspunten",
+     "Zaken uit de overgang die nog niet zijn afgehandeld: de aanbesteding en contractering, het centraal "
+     "meldpunt voor vragen en problemen, oplossingen voor vervoer en kortdurend verblijf.",
+     "necessary", 1, [3, 4], "Centraal meldpunt ingericht; oplossing vervoer en kortdurend verblijf.",
+     ["Contractmanager"]),
+    (2, "IJken beoordelingsinstrument voor Jeugdhulp en Wmo",
+     "Uitvoeren van het plan van aanpak: casuïstiek verzamelen en beoordelen, zodat de parameters in de "
+     "beoordelingsinstrumenten kunnen worden geijkt.",
+     "necessary", 2, [5], "Geijkt beoordelingsinstrument.", ["Informatieanalist"]),
+    (3, "Contractering",
+     "Open inschrijving: nieuwe inschrijvingen doorlopend afhandelen.",
+     "necessary", 1, [2, 3, 5], "Afgehandelde inschrijvingen binnen de termijn.", ["Inkoopadviseur"]),
+    (4, "Uitbreiden profielen jeugdhulp",
+     "Onderzoeken welk deel van de jeugdhulp buiten de profielen nog naar de profielen kan; eerst een "
+     "analyse voor de regiegroep.",
+     "optional", 3, [4, 5], "Analyse voor de regiegroep.", ["Business controller"]),
+    (5, "Voorbereiding inkoop volgend jaar",
+     "De nieuwe inkoop starten; onderzoeken of een langere looptijd van de uitvoeringsovereenkomsten "
+     "mogelijk is.",
+     "necessary", 1, [1, 2, 3, 5], "Inkoopstrategie; besluit over de looptijd.", ["Projectleider verwerving"]),
+    (6, "Opzetten en uitvoeren van monitoring voor jeugdhulp en Wmo",
+     "Het plan van aanpak monitoring uitvoeren, op kwaliteit en op geld.",
+     "necessary", 2, [4, 5], "Monitor per kwartaal.", ["Business controller", "Informatieanalist"]),
+    (7, "Contractmanagement",
+     "Systematisch, signaalgericht en preventief de gecontracteerde aanbieders bezoeken, met een nieuw "
+     "contractmanagementmodel en plan van aanpak.",
+     "necessary", 2, [3, 6], "Contractmanagementmodel; gesprekken met alle aanbieders.", ["Contractmanager"]),
+    (8, "Overlegtafels met aanbieders",
+     "Onderwerpen uitdiepen en afspraken maken over wijzigingsvoorstellen in de contracten.",
+     "necessary", 3, [3, 4, 5], "Vier overlegtafels per wet.", []),
+    (9, "Evaluatie en vernieuwing beleidsplan Jeugdhulp en Wmo",
+     "Starten met de evaluatie, richting een samenhangend beleidsplan voor het sociaal domein.",
+     "necessary", 4, [1], "Evaluatierapport.", []),
+    (10, "Dashboard",
+     "Een basisversie van een lokaal en subregionaal dashboard, van daaruit verder uitbouwen.",
+     "necessary", 3, [4, 5], "Dashboard, basisversie.", ["Business controller", "ICT en licenties"]),
+    (11, "Uitvoeringsagenda jeugdhulp",
+     "De thema's van de uitvoeringsagenda regionaal verder uitwerken.",
+     "necessary", 4, [1], "Uitgewerkte thema's.", []),
+    (12, "Integraal preventieplan",
+     "Met de gemeenten en partners een programmaplan preventie over armoede, jeugd, Wmo, veiligheid en "
+     "onderwijs, met als einddoel een preventie-agenda.",
+     "necessary", 4, [1], "Preventie-agenda.", ["Ingehuurde expertise"]),
+    (13, "Afbakening subregionaal en lokaal",
+     "Onderzoek naar wat subregionaal en wat lokaal wordt aangepakt: kosten, kwaliteit, kwetsbaarheid en "
+     "kansen tegenover autonomie en nabijheid.",
+     "necessary", 4, [1, 4], "Onderzoeksrapport met advies.", []),
+]  # fmt: skip
+PLUS_CONTENT = (
+    "Extra contractmanagement Wmo voor Weert: maandelijkse gesprekken met de tien grootste Wmo-aanbieders "
+    "van Weert en een kwartaalrapportage aan het college."
+)
+
+
+def _plan(budget: Budget) -> None:
+    lines = {line.description: line for line in budget.lines.all()}
+    functions = {f.number: f for f in Function.objects.all()}
+    for number, title, description, priority, quarter, function_numbers, deliverables, line_names in ACTIVITIES:
+        activity = PlanActivity.objects.create(
+            budget=budget,
+            number=number,
+            title=title,
+            description=description,
+            priority=priority,
+            quarter=quarter,
+            deliverables=deliverables,
+        )
+        activity.functions.set([functions[n] for n in function_numbers])
+        activity.budget_lines.set([lines[name] for name in line_names if name in lines])
+    PlusPackage.objects.create(budget=budget, municipality=Municipality.objects.get(slug="weert"), content=PLUS_CONTENT)
 
 
 def _lines(budget: Budget, kwartiermaker: bool) -> None:
@@ -80,6 +170,7 @@ def _lines(budget: Budget, kwartiermaker: bool) -> None:
 def _adopted(module: Module, year: int, by: User, dates: dict, kwartiermaker: bool) -> Budget:
     budget = Budget.objects.create(module=module, year=year, created_by=by, indexation_percent=Decimal("2.50"))
     _lines(budget, kwartiermaker)
+    _plan(budget)
     views = [
         (
             "weert",
@@ -100,22 +191,62 @@ def _adopted(module: Module, year: int, by: User, dates: dict, kwartiermaker: bo
             reply=reply,
             replied_by=by,
         )
-    decision = BoardDecision.objects.create(
-        budget=budget,
-        meeting_on=dates["adopted_on"],
-        outcome="adopted",
-        minutes_reference=f"AB {dates['adopted_on']:%Y-%m-%d}",
-        recorded_by=by,
-    )
-    seats = BoardSeat.objects.filter(body=Body.GENERAL_BOARD).active_on(dates["adopted_on"]).order_by("pk")
-    MemberVote.objects.bulk_create(
-        MemberVote(decision=decision, seat=seat, vote="against" if i == 1 else "for") for i, seat in enumerate(seats)
-    )
+    _decision({"budget": budget}, dates["adopted_on"], by)
     # The status is set last, as the boards' steps did; from here on the lines are frozen.
     Budget.objects.filter(pk=budget.pk).update(
         status=BudgetStatus.SENT_TO_PROVINCE, ab_meeting_on=dates["adopted_on"], **dates
     )
     return budget
+
+
+def _decision(target: dict, on: datetime.date, by: User) -> None:
+    decision = BoardDecision.objects.create(
+        **target, meeting_on=on, outcome="adopted", minutes_reference=f"AB {on:%Y-%m-%d}", recorded_by=by
+    )
+    seats = BoardSeat.objects.filter(body=Body.GENERAL_BOARD).active_on(on).order_by("pk")
+    MemberVote.objects.bulk_create(
+        MemberVote(decision=decision, seat=seat, vote="against" if i == 1 else "for") for i, seat in enumerate(seats)
+    )
+
+
+# Realised 2025 as a share of the budgeted amount per line, with the explanation where the
+# variance needs one (more than 10 % or EUR 25,000).
+REALISED_2025 = {
+    "Inkoopadviseur": ("0.88", "Vacature van 0,5 fte vier maanden open; ingevuld met inhuur."),
+    "Ingehuurde expertise": ("1.35", "Inhuur voor de open vacature inkoopadviseur en voor de toetreding."),
+    "Kwartiermaker toetreding Midden-Limburg": ("0.97", ""),
+    "ICT en licenties": ("1.06", ""),
+}  # fmt: skip
+
+
+def _accounts_2025(budget: Budget, by: User) -> AnnualAccounts:
+    accounts = AnnualAccounts.objects.create(
+        budget=budget,
+        created_by=by,
+        services_delivered=(
+            "Inkoop en contractering jeugdhulp en Wmo voor de zeven gemeenten van Noord-Limburg; contractmanagement "
+            "bij 142 aanbieders; 38.000 facturen gecontroleerd en betaald; kwartaalmonitor per gemeente; "
+            "voorbereiding van de toetreding van Midden-Limburg per 1 januari 2026."
+        ),
+    )
+    for line in budget.lines.all():
+        factor, explanation = REALISED_2025.get(line.description, ("0.99", ""))
+        amount = (line.base_amount * Decimal(factor)).quantize(Decimal("0.01"))
+        RealisedLine.objects.create(accounts=accounts, line=line, amount=amount, explanation=explanation)
+    for activity in budget.activities.all():
+        state, note = (
+            ("postponed", "Verschoven naar 2026 door de toetreding.") if activity.number == 4 else ("done", "")
+        )
+        ActivityResult.objects.create(accounts=accounts, activity=activity, state=state, note=note)
+    _decision({"accounts": accounts}, D(2026, 7, 1), by)
+    AnnualAccounts.objects.filter(pk=accounts.pk).update(
+        status=AccountsStatus.SENT_TO_PROVINCE,
+        draft_sent_on=D(2026, 4, 14),
+        proposed_on=D(2026, 6, 10),
+        adopted_on=D(2026, 7, 1),
+        sent_to_province_on=D(2026, 7, 9),
+    )
+    return accounts
 
 
 @transaction.atomic
@@ -124,6 +255,20 @@ def load_budget_demo() -> int:
         return 0
     module = Module.objects.get(number=1)
     by = User.objects.filter(groups__name="Leidinggevende").order_by("pk").first()
+    budget_2025 = _adopted(
+        module,
+        2025,
+        by,
+        {
+            "framework_sent_on": D(2024, 4, 2),
+            "draft_sent_on": D(2024, 4, 9),
+            "proposed_on": D(2024, 6, 19),
+            "adopted_on": D(2024, 7, 3),
+            "sent_to_province_on": D(2024, 7, 11),
+        },
+        kwartiermaker=True,
+    )
+    _accounts_2025(budget_2025, by)
     _adopted(
         module,
         2026,
@@ -150,5 +295,17 @@ def load_budget_demo() -> int:
         },
         kwartiermaker=False,
     )
+    budget_2027 = Budget.objects.get(module=module, year=2027)
+    amendment = start_amendment(
+        budget_2027,
+        by=by,
+        reason=(
+            "Na de toetreding van Midden-Limburg blijkt de inkoopcapaciteit te krap: 0,5 fte inkoopadviseur erbij, "
+            "gedekt uit lagere inhuur."
+        ),
+        needs_council_views=True,
+    )
+    amendment.lines.filter(description="Inkoopadviseur").update(fte=Decimal("2.50"))
+    amendment.lines.filter(description="Ingehuurde expertise").update(amount=Decimal("30000.00"))
     copy_from_adopted(module, 2028, by=by)
-    return 3
+    return 5

@@ -1,9 +1,24 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from budgeting.models import BudgetLine, CouncilView, DecisionOutcome, Vote
+from budgeting.models import (
+    ActivityState,
+    AnnualAccounts,
+    Budget,
+    BudgetLine,
+    CouncilView,
+    DecisionOutcome,
+    PlanActivity,
+    PlusPackage,
+    Vote,
+    needs_explanation,
+)
 from entity.forms import DateInput, FastSelect
 
 DECIMAL = {"inputmode": "decimal"}
@@ -60,8 +75,29 @@ class DbStepForm(forms.Form):
 class CouncilViewForm(forms.ModelForm):
     class Meta:
         model = CouncilView
-        fields = ["municipality", "opinion", "text", "decided_on"]
-        widgets = {"decided_on": DateInput(), "text": forms.Textarea(attrs={"rows": 4}), "municipality": FastSelect}
+        fields = ["municipality", "opinion", "text", "decided_on", "decision_file"]
+        widgets = {
+            "decided_on": DateInput(),
+            "text": forms.Textarea(attrs={"rows": 4}),
+            "municipality": FastSelect,
+            "decision_file": forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        }
+        help_texts = {"decision_file": _("The council's decision as a PDF, at most 10 MB. Optional.")}
+
+    def clean_decision_file(self):
+        upload = self.cleaned_data.get("decision_file")
+        if not upload or not hasattr(upload, "read"):
+            return upload
+        if upload.size > settings.DECISION_FILE_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; at most %(max)s is accepted.")
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(settings.DECISION_FILE_MAX_BYTES)}
+            )
+        head = upload.read(5)
+        upload.seek(0)
+        if head != b"%PDF-":  # the name says .pdf; the content must agree
+            raise forms.ValidationError(_("The file is not a PDF document."))
+        return upload
 
     def __init__(self, *args, municipalities=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -105,3 +141,154 @@ class DecisionForm(forms.Form):
 
     def main_fields(self):
         return [self["meeting_on"], self["outcome"], self["minutes_reference"]]
+
+
+class AmendmentForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = ["reason", "needs_council_views"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = True
+
+
+class PlanActivityForm(forms.ModelForm):
+    class Meta:
+        model = PlanActivity
+        fields = ["number", "title", "description", "priority", "quarter", "functions", "deliverables", "budget_lines"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "deliverables": forms.Textarea(attrs={"rows": 3}),
+            "functions": forms.CheckboxSelectMultiple,
+            "budget_lines": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        budget = self.instance.budget
+        self.fields["budget_lines"].queryset = budget.lines.all()
+        if not self.instance.pk:
+            last = budget.activities.order_by("-number").values_list("number", flat=True).first()
+            self.initial.setdefault("number", (last or 0) + 1)
+
+    def clean_number(self):
+        number = self.cleaned_data["number"]
+        taken = self.instance.budget.activities.filter(number=number).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Another activity already has number %(number)d.") % {"number": number})
+        return number
+
+
+class PlusPackageForm(forms.ModelForm):
+    class Meta:
+        model = PlusPackage
+        fields = ["municipality", "content"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 4}), "municipality": FastSelect}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        budget = self.instance.budget
+        self.fields["municipality"].queryset = budget.module.participants_during(budget.year).order_by("name")
+        if self.instance.pk:
+            self.fields["municipality"].disabled = True
+
+    def clean_municipality(self):
+        municipality = self.cleaned_data["municipality"]
+        taken = self.instance.budget.plus_packages.filter(municipality=municipality).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                _("%(name)s already has a plus package in this budget.") % {"name": municipality}
+            )
+        return municipality
+
+
+class RealisationForm(forms.Form):
+    """The realised amount and explanation of every line, the activities realised and the
+    services delivered, on one page."""
+
+    services_delivered = forms.CharField(
+        label=_("Services delivered"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=10000
+    )
+
+    def __init__(self, *args, accounts: AnnualAccounts, rows, activities, results, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        self.activities = activities
+        self.initial["services_delivered"] = accounts.services_delivered
+        for row in rows:
+            pk = row.line.pk
+            self.fields[f"amount_{pk}"] = forms.DecimalField(
+                label=_("Realised: %(line)s") % {"line": row.line.description},
+                max_digits=14,
+                decimal_places=2,
+                required=False,
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "num"}),
+            )
+            self.fields[f"explanation_{pk}"] = forms.CharField(
+                label=_("Explanation: %(line)s") % {"line": row.line.description},
+                required=False,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.initial[f"amount_{pk}"] = row.realised
+            self.initial[f"explanation_{pk}"] = row.explanation
+        for activity in activities:
+            result = results.get(activity.pk)
+            self.fields[f"state_{activity.pk}"] = forms.ChoiceField(
+                label=_("Result: %(activity)s") % {"activity": activity},
+                choices=[("", _("not yet assessed")), *ActivityState.choices],
+                required=False,
+            )
+            self.fields[f"note_{activity.pk}"] = forms.CharField(
+                label=_("Note: %(activity)s") % {"activity": activity},
+                required=False,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.initial[f"state_{activity.pk}"] = result.state if result else ""
+            self.initial[f"note_{activity.pk}"] = result.note if result else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        for row in self.rows:
+            amount: Decimal | None = cleaned.get(f"amount_{row.line.pk}")
+            explanation = cleaned.get(f"explanation_{row.line.pk}") or ""
+            if amount is not None and needs_explanation(row.budgeted, amount) and not explanation.strip():
+                self.add_error(f"explanation_{row.line.pk}", _("The variance is above 10 % or EUR 25,000: explain it."))
+        return cleaned
+
+    def line_fields(self):
+        return [(row, self[f"amount_{row.line.pk}"], self[f"explanation_{row.line.pk}"]) for row in self.rows]
+
+    def activity_fields(self):
+        return [(a, self[f"state_{a.pk}"], self[f"note_{a.pk}"]) for a in self.activities]
+
+    def realised_values(self) -> dict[int, tuple[Decimal | None, str]]:
+        return {
+            row.line.pk: (self.cleaned_data[f"amount_{row.line.pk}"], self.cleaned_data[f"explanation_{row.line.pk}"])
+            for row in self.rows
+        }
+
+    def activity_values(self) -> dict[int, tuple[str, str]]:
+        return {a.pk: (self.cleaned_data[f"state_{a.pk}"], self.cleaned_data[f"note_{a.pk}"]) for a in self.activities}
+
+
+class RealisedImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file with realised amounts"),
+        help_text=_("Columns regel;omschrijving;begroot;gerealiseerd;toelichting, as in the template."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class AccountsStepForm(forms.Form):
+    STEPS = [
+        ("draft", _("Send the provisional annual accounts to the councils")),
+        ("propose", _("Propose the annual accounts to the AB")),
+        ("province", _("Send the adopted annual accounts to GS")),
+    ]
+    step = forms.ChoiceField(choices=STEPS, widget=forms.HiddenInput)
+    on = forms.DateField(label=_("Date"), widget=DateInput())

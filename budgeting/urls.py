@@ -1,16 +1,39 @@
 from django.urls import path
 
-from budgeting import views
+from budgeting.views import accounts, budgets, documents, plan
 
 app_name = "budgeting"
 urlpatterns = [
-    path("begrotingen/", views.budget_list, name="list"),
-    path("begrotingen/<int:pk>/", views.budget_detail, name="detail"),
-    path("begrotingen/<int:pk>/regels/nieuw/", views.line_form, name="line_add"),
-    path("begrotingen/<int:pk>/regels/<int:line_pk>/", views.line_form, name="line_edit"),
-    path("begrotingen/<int:pk>/regels/<int:line_pk>/verwijderen/", views.line_delete, name="line_delete"),
-    path("begrotingen/<int:pk>/stap/", views.db_step, name="db_step"),
-    path("begrotingen/<int:pk>/zienswijze/", views.view_form, name="view_add"),
-    path("begrotingen/<int:pk>/zienswijze/<int:view_pk>/reactie/", views.view_reply, name="view_reply"),
-    path("begrotingen/<int:pk>/besluit/", views.decide, name="decide"),
+    path("begrotingen/", budgets.budget_list, name="list"),
+    path("begrotingen/<int:pk>/", budgets.budget_detail, name="detail"),
+    path("begrotingen/<int:pk>/pdf/", documents.budget_pdf, name="pdf"),
+    path("begrotingen/<int:pk>/regels/nieuw/", budgets.line_form, name="line_add"),
+    path("begrotingen/<int:pk>/regels/<int:line_pk>/", budgets.line_form, name="line_edit"),
+    path("begrotingen/<int:pk>/regels/<int:line_pk>/verwijderen/", budgets.line_delete, name="line_delete"),
+    path("begrotingen/<int:pk>/stap/", budgets.db_step, name="db_step"),
+    path("begrotingen/<int:pk>/zienswijze/", budgets.view_form, name="view_add"),
+    path("begrotingen/<int:pk>/zienswijze/<int:view_pk>/reactie/", budgets.view_reply, name="view_reply"),
+    path("begrotingen/<int:pk>/zienswijze/<int:view_pk>/besluit.pdf", budgets.view_file, name="view_file"),
+    path("begrotingen/<int:pk>/besluit/", budgets.decide, name="decide"),
+    path("begrotingen/<int:pk>/wijziging/", budgets.amendment_start, name="amend"),
+    path("begrotingen/<int:pk>/uitvoeringsplan/", plan.plan, name="plan"),
+    path("begrotingen/<int:pk>/uitvoeringsplan/activiteit/", plan.activity_form, name="activity_add"),
+    path(
+        "begrotingen/<int:pk>/uitvoeringsplan/activiteit/<int:activity_pk>/", plan.activity_form, name="activity_edit"
+    ),
+    path("begrotingen/<int:pk>/uitvoeringsplan/pluspakket/", plan.plus_form, name="plus_add"),
+    path("begrotingen/<int:pk>/uitvoeringsplan/pluspakket/<int:package_pk>/", plan.plus_form, name="plus_edit"),
+    path(
+        "begrotingen/<int:pk>/uitvoeringsplan/<slug:kind>/<int:item_pk>/verwijderen/",
+        plan.plan_item_delete,
+        name="plan_item_delete",
+    ),
+    path("begrotingen/<int:pk>/jaarrekening/", accounts.accounts_start, name="accounts_start"),
+    path("jaarrekeningen/<int:pk>/", accounts.accounts_detail, name="accounts"),
+    path("jaarrekeningen/<int:pk>/pdf/", documents.accounts_pdf, name="accounts_pdf"),
+    path("jaarrekeningen/<int:pk>/realisatie/", accounts.accounts_edit, name="accounts_edit"),
+    path("jaarrekeningen/<int:pk>/import/", accounts.accounts_import, name="accounts_import"),
+    path("jaarrekeningen/<int:pk>/sjabloon.csv", accounts.accounts_template, name="accounts_template"),
+    path("jaarrekeningen/<int:pk>/stap/", accounts.accounts_step, name="accounts_step"),
+    path("jaarrekeningen/<int:pk>/besluit/", accounts.accounts_decide, name="accounts_decide"),
 ]

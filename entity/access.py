@@ -221,6 +221,23 @@ def get_budget_for_user(user: AnyUser, pk: int):
     return budget, has_role(user, *OFFICE_ROLES) and not budget.is_frozen
 
 
+def visible_accounts(user: AnyUser):
+    """Annual accounts follow the budget they account for."""
+    from budgeting.models import AnnualAccounts
+
+    return AnnualAccounts.objects.filter(budget__in=visible_budgets(user))
+
+
+def get_accounts_for_user(user: AnyUser, pk: int):
+    from budgeting.models import AnnualAccounts
+
+    try:
+        accounts = visible_accounts(user).select_related("budget__module", "created_by").get(pk=pk)
+    except AnnualAccounts.DoesNotExist:
+        raise Http404(_("No such annual accounts.")) from None
+    return accounts, has_role(user, *OFFICE_ROLES) and not accounts.is_frozen
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 

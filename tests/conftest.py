@@ -46,6 +46,12 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _private_uploads(settings, tmp_path) -> None:
+    """Uploaded decisions go to a directory of the test, never into the checkout."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "uploads"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """PBKDF2 is slow by design; the tests do not test it, they log in a lot."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -24,6 +24,7 @@ EXPECTED = {
 OFFICE = {"staff": 200, "manager": 200, "db": 403, "ab": 403, "kwartiermaker": 403, "contact_weert": 403, "norole": 403}
 READ = {**INTERNAL, "contact_weert": 200, "norole": 403}
 POST_ONLY = dict.fromkeys(INTERNAL | {"contact_weert": 0, "norole": 0}, 405)
+BOARDS = {**dict.fromkeys(INTERNAL, 403), "db": 200, "ab": 200, "contact_weert": 403, "norole": 403}
 EXPECTED.update(
     {
         "contracts:list": ({}, READ),
@@ -51,10 +52,24 @@ EXPECTED.update(
             {**dict.fromkeys(INTERNAL, 403), "staff": 302, "manager": 302, "contact_weert": 302, "norole": 403},
         ),
         "budgeting:view_reply": ({"pk": "budget", "view_pk": "view"}, POST_ONLY),
-        "budgeting:decide": (
-            {"pk": "budget"},
-            {**dict.fromkeys(INTERNAL, 403), "db": 200, "ab": 200, "contact_weert": 403, "norole": 403},
-        ),
+        "budgeting:decide": ({"pk": "budget"}, BOARDS),
+        "budgeting:pdf": ({"pk": "budget"}, READ),
+        "budgeting:view_file": ({"pk": "budget", "view_pk": "view"}, READ),
+        "budgeting:amend": ({"pk": "adopted"}, OFFICE),
+        "budgeting:plan": ({"pk": "budget"}, READ),
+        "budgeting:activity_add": ({"pk": "budget"}, OFFICE),
+        "budgeting:activity_edit": ({"pk": "budget", "activity_pk": "activity"}, OFFICE),
+        "budgeting:plus_add": ({"pk": "budget"}, OFFICE),
+        "budgeting:plus_edit": ({"pk": "budget", "package_pk": "package"}, OFFICE),
+        "budgeting:plan_item_delete": ({"pk": "budget", "kind": "activiteit", "item_pk": "activity"}, POST_ONLY),
+        "budgeting:accounts_start": ({"pk": "adopted"}, POST_ONLY),
+        "budgeting:accounts": ({"pk": "accounts"}, READ),
+        "budgeting:accounts_pdf": ({"pk": "accounts"}, READ),
+        "budgeting:accounts_edit": ({"pk": "accounts"}, OFFICE),
+        "budgeting:accounts_import": ({"pk": "accounts"}, POST_ONLY),
+        "budgeting:accounts_template": ({"pk": "accounts"}, OFFICE),
+        "budgeting:accounts_step": ({"pk": "accounts"}, POST_ONLY),
+        "budgeting:accounts_decide": ({"pk": "accounts"}, BOARDS),
     }
 )
 # Pages with their own rules, tested below.
@@ -95,12 +110,22 @@ def test_matrix(client, users, objects, name, role):
 @pytest.fixture
 def objects(youth, region, staff_user):
     """A contract and invoice of Weert, and a contract and invoice that concern Venlo only."""
-    from budgeting.models import Budget, BudgetLine, CouncilView
+    from django.core.files.base import ContentFile
+
+    from budgeting.models import AnnualAccounts, Budget, BudgetLine, CouncilView, PlanActivity, PlusPackage
     from contracts.models import ContractLogEntry
     from entity.models import Module
     from tests.factories import ContractFactory, InvoiceFactory
 
     budget = Budget.objects.create(module=Module.objects.get(number=1), year=2027, created_by=staff_user)
+    adopted = Budget.objects.create(module=Module.objects.get(number=1), year=2026, created_by=staff_user)
+    Budget.objects.filter(pk=adopted.pk).update(status="adopted")
+    accounts = AnnualAccounts.objects.create(budget=adopted, created_by=staff_user)
+    view = CouncilView(
+        budget=budget, municipality=region["weert"], opinion="none", decided_on="2026-06-01", entered_by=staff_user
+    )
+    view.decision_file.save("besluit.pdf", ContentFile(b"%PDF-1.4 raadsbesluit"), save=False)
+    view.save()
     venlo_contract = ContractFactory(segment=youth["segment"], municipalities=[region["venlo"]])
     entry = ContractLogEntry.objects.create(
         contract=youth["contract"], kind="visit", date="2026-01-05", author=staff_user, text="Bezoek"
@@ -113,9 +138,11 @@ def objects(youth, region, staff_user):
         "entry": entry.pk,
         "budget": budget.pk,
         "line": BudgetLine.objects.create(budget=budget, kind="other", description="ICT", amount=1).pk,
-        "view": CouncilView.objects.create(
-            budget=budget, municipality=region["weert"], opinion="none", decided_on="2026-06-01", entered_by=staff_user
-        ).pk,
+        "view": view.pk,
+        "adopted": adopted.pk,
+        "accounts": accounts.pk,
+        "activity": PlanActivity.objects.create(budget=budget, number=1, title="Monitoring", quarter=2).pk,
+        "package": PlusPackage.objects.create(budget=budget, municipality=region["weert"], content="Extra").pk,
     }
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from budgeting.models import Budget
+from budgeting.models import AnnualAccounts, Budget
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,14 +24,25 @@ JOURNEYS = {
             "/organisatie/",
             "/begrotingen/",
             "/begrotingen/{budget}/",
+            "/begrotingen/{budget}/uitvoeringsplan/",
+            "/begrotingen/{amendment}/",
+            "/begrotingen/{amendment}/uitvoeringsplan/activiteit/",
+            "/begrotingen/{amendment}/uitvoeringsplan/pluspakket/",
+            "/jaarrekeningen/{accounts}/",
         ],
         "Wijzigingen in deelname",
     ),
-    "manager": (["/gemeenten/?sort=-inhabitants", "/modules/"], "Wijzigingen in deelname"),
-    "db": (["/organisatie/", "/modules/2/"], "Module 2"),
-    "ab": (["/modules/1/?datum=2026-01-01"], "Module 1"),
+    "manager": (
+        ["/gemeenten/?sort=-inhabitants", "/modules/", "/begrotingen/{adopted}/wijziging/"],
+        "Wijzigingen in deelname",
+    ),
+    "db": (["/organisatie/", "/modules/2/", "/begrotingen/{amendment}/"], "Module 2"),
+    "ab": (["/modules/1/?datum=2026-01-01", "/jaarrekeningen/{accounts}/"], "Module 1"),
     "kwartiermaker": (["/modules/1/?datum=2026-01-01"], "Van 7 naar 14 deelnemers"),
-    "contact_weert": (["/gemeenten/weert/", "/modules/1/", "/begrotingen/{budget}/"], "Uw gemeente: Weert"),
+    "contact_weert": (
+        ["/gemeenten/weert/", "/modules/1/", "/begrotingen/{budget}/", "/jaarrekeningen/{accounts}/"],
+        "Uw gemeente: Weert",
+    ),
 }
 
 
@@ -52,7 +63,12 @@ def test_role_logs_in_and_walks_its_pages(page, users, region, check_a11y, role)
     from budgeting.demo import load_budget_demo
 
     load_budget_demo()
-    budget = Budget.objects.get(year=2027)
+    ids = {
+        "budget": Budget.objects.get(year=2027, version=1).pk,
+        "amendment": Budget.objects.get(year=2027, version=2).pk,
+        "adopted": Budget.objects.get(year=2026).pk,
+        "accounts": AnnualAccounts.objects.get().pk,
+    }
     user = users[role]
     page.goto("/account/inloggen/")
     check_a11y(page)
@@ -62,7 +78,7 @@ def test_role_logs_in_and_walks_its_pages(page, users, region, check_a11y, role)
     expect(page.locator("main")).to_contain_text(home_text)
     check_a11y(page)
     for path in pages:
-        response = page.goto(path.format(budget=budget.pk))
+        response = page.goto(path.format(**ids))
         assert response.status == 200, path
         check_a11y(page)
 

@@ -1,23 +1,27 @@
 """The budget of a module for a year, its lines, the legal deadlines and the council views.
 
 Totals are computed (`budgeting.services`), never typed. An adopted budget is frozen: its lines
-refuse every change on the model and on the QuerySet; changes go through an amendment.
+(and its implementation plan) refuse every change on the model and on the QuerySet; changes go
+through an amendment, which is a new version of the budget with its own decision path.
 """
 
 from __future__ import annotations
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from entity.models import Function, Module
 from municipalities.models import Municipality
+from portal.storage import PrivateStorage
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 CENT = Decimal("0.01")
@@ -65,9 +69,64 @@ class BudgetStatus(models.TextChoices):
     PROPOSED = "proposed", _("proposed by the DB")
     ADOPTED = "adopted", _("adopted by the AB")
     SENT_TO_PROVINCE = "province", _("sent to the province (GS)")
+    SUPERSEDED = "superseded", _("replaced by an amendment")
 
 
-FROZEN_STATUSES = (BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE)
+FROZEN_STATUSES = (BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE, BudgetStatus.SUPERSEDED)
+ADOPTED_STATUSES = (BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE)
+
+
+class FreezeQuerySet(models.QuerySet):
+    """Bulk paths check the freeze too: no code path may change a row of an adopted document."""
+
+    def _refuse(self, objs=None) -> None:
+        field = self.model.freeze_parent
+        if objs is None:
+            ids = self.values_list(field, flat=True)
+        else:
+            ids = [getattr(o, f"{field}_id") for o in objs]
+        self.model.parent_model().refuse_changes(ids)
+
+    def update(self, **kwargs):
+        self._refuse()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse()
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        self._refuse(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        self._refuse(objs)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class FrozenWithParent(models.Model):
+    """A row that is fixed once its parent document (budget or annual accounts) is adopted."""
+
+    freeze_parent: ClassVar[str] = "budget"
+
+    objects = FreezeQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.parent_model().refuse_changes([getattr(self, f"{self.freeze_parent}_id")])
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.parent_model().refuse_changes([getattr(self, f"{self.freeze_parent}_id")])
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def parent_model(cls):
+        return cls._meta.get_field(cls.freeze_parent).related_model
 
 
 class Budget(models.Model):
@@ -97,6 +156,20 @@ class Budget(models.Model):
     proposed_on = models.DateField(_("proposed by the DB on"), null=True, blank=True)
     adopted_on = models.DateField(_("adopted by the AB on"), null=True, blank=True)
     sent_to_province_on = models.DateField(_("sent to GS on"), null=True, blank=True)
+    amends = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        verbose_name=_("amends version"),
+    )
+    reason = models.TextField(_("reason for the amendment"), blank=True)
+    needs_council_views = models.BooleanField(
+        _("councils give their view"),
+        default=True,
+        help_text=_("An amendment that changes the contributions of the municipalities goes to the councils first."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -109,13 +182,40 @@ class Budget(models.Model):
         constraints = [models.UniqueConstraint(fields=["module", "year", "version"], name="one_budget_version")]
 
     def __str__(self) -> str:
-        return f"Begroting {self.year} module {self.module.number}" + (
-            f" (versie {self.version})" if self.version > 1 else ""
-        )
+        if self.amends_id:
+            return f"Begrotingswijziging {self.version - 1} van {self.year} module {self.module.number}"
+        return f"Begroting {self.year} module {self.module.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("budgeting:detail", args=[self.pk])
+
+    def get_pdf_url(self) -> str:
+        return reverse("budgeting:pdf", args=[self.pk])
 
     @property
     def is_frozen(self) -> bool:
         return self.status in FROZEN_STATUSES
+
+    @property
+    def is_amendment(self) -> bool:
+        return self.amends_id is not None
+
+    @property
+    def next_db_step(self) -> str | None:
+        """The DB's next step on this budget or amendment, or None when it waits for someone else."""
+        if self.status == BudgetStatus.DRAFT:
+            if not self.is_amendment:
+                return "framework"
+            return "draft" if self.needs_council_views else "propose"
+        return {
+            BudgetStatus.FRAMEWORK_SENT: "draft",
+            BudgetStatus.DRAFT_SENT: "propose",
+            BudgetStatus.ADOPTED: "province",
+        }.get(self.status)
+
+    @classmethod
+    def refuse_changes(cls, ids) -> None:
+        refuse_if_frozen(ids)
 
     def earliest_ab_meeting(self) -> datetime.date | None:
         """Councils have the full view period after the draft is sent (art. 35 Wgr)."""
@@ -137,7 +237,7 @@ class Budget(models.Model):
                     "sent": f"{self.draft_sent_on:%d-%m-%Y}",
                 }
             )
-        if date.year >= self.year:
+        if date.year >= self.year and not self.is_amendment:
             raise ValidationError(_("The AB adopts the budget in the year before the budget year (art. 34 Wgr)."))
 
 
@@ -162,29 +262,7 @@ def refuse_if_frozen(budget_ids) -> None:
         raise BudgetFrozenError(_("This budget has been adopted; its lines cannot change. Make an amendment."))
 
 
-class BudgetLineQuerySet(models.QuerySet["BudgetLine"]):
-    """Bulk paths check the freeze too: no code path may change an adopted budget's lines."""
-
-    def update(self, **kwargs):
-        refuse_if_frozen(self.values_list("budget_id", flat=True))
-        return super().update(**kwargs)
-
-    def delete(self):
-        refuse_if_frozen(self.values_list("budget_id", flat=True))
-        return super().delete()
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        refuse_if_frozen(o.budget_id for o in objs)
-        return super().bulk_create(objs, *args, **kwargs)
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        refuse_if_frozen(o.budget_id for o in objs)
-        return super().bulk_update(objs, fields, *args, **kwargs)
-
-
-class BudgetLine(models.Model):
+class BudgetLine(FrozenWithParent):
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="lines", verbose_name=_("budget"))
     kind = models.CharField(_("kind"), max_length=10, choices=LineKind.choices)
     description = models.CharField(_("description"), max_length=200)
@@ -210,8 +288,14 @@ class BudgetLine(models.Model):
         verbose_name=_("municipality (plus package)"),
     )
     position = models.PositiveSmallIntegerField(_("order"), default=0)
-
-    objects = BudgetLineQuerySet.as_manager()
+    source_line = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("line in the amended version"),
+    )
 
     class Meta:
         verbose_name = _("budget line")
@@ -229,14 +313,6 @@ class BudgetLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
-
-    def save(self, *args, **kwargs) -> None:
-        refuse_if_frozen([self.budget_id])
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        refuse_if_frozen([self.budget_id])
-        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         errors = {}
@@ -298,6 +374,13 @@ class CouncilView(models.Model):
         verbose_name=_("replied by"),
     )
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    decision_file = models.FileField(
+        _("council decision (PDF)"),
+        upload_to="raadsbesluiten/%Y/",
+        storage=PrivateStorage(),
+        blank=True,
+        validators=[FileExtensionValidator(["pdf"])],
+    )
 
     class Meta:
         verbose_name = _("council view")
@@ -327,9 +410,20 @@ class Vote(models.TextChoices):
 
 
 class BoardDecision(models.Model):
-    """The AB's decision on a proposed budget in a meeting, with attendance and votes."""
+    """The AB's decision on a proposed budget, amendment or annual accounts in a meeting, with
+    attendance and votes."""
 
-    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("budget"))
+    budget = models.ForeignKey(
+        Budget, on_delete=models.CASCADE, null=True, blank=True, related_name="decisions", verbose_name=_("budget")
+    )
+    accounts = models.ForeignKey(
+        "budgeting.AnnualAccounts",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("annual accounts"),
+    )
     meeting_on = models.DateField(_("meeting date"))
     outcome = models.CharField(_("decision"), max_length=10, choices=DecisionOutcome.choices)
     minutes_reference = models.CharField(_("minutes reference"), max_length=100)
@@ -342,9 +436,16 @@ class BoardDecision(models.Model):
         verbose_name = _("board decision")
         verbose_name_plural = _("board decisions")
         ordering = ["-meeting_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget__isnull=False, accounts__isnull=True)
+                | Q(budget__isnull=True, accounts__isnull=False),
+                name="decision_on_one_document",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.budget}: {self.get_outcome_display()} ({self.meeting_on:%d-%m-%Y})"
+        return f"{self.budget or self.accounts}: {self.get_outcome_display()} ({self.meeting_on:%d-%m-%Y})"
 
 
 class MemberVote(models.Model):

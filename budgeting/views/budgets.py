@@ -1,18 +1,20 @@
+"""The budget and its amendments: lines, the DB's steps, council views and the AB's decision."""
+
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from budgeting import services
-from budgeting.forms import BudgetLineForm, CouncilViewForm, DbStepForm, DecisionForm, ReplyForm
-from budgeting.models import BudgetFrozenError, BudgetLine, BudgetStatus, CouncilView, LineKind
-from budgeting.services import budget_deadlines, budget_totals
+from budgeting.forms import AmendmentForm, BudgetLineForm, CouncilViewForm, DbStepForm, DecisionForm, ReplyForm
+from budgeting.models import ADOPTED_STATUSES, BudgetFrozenError, BudgetLine, BudgetStatus, CouncilView, LineKind
+from budgeting.services import amendment_changes, budget_deadlines, budget_totals, current_version, versions
 from entity import access
 from entity.access import OFFICE_ROLES, Role
 from entity.models import BoardSeat, Body
@@ -22,7 +24,9 @@ from entity.models import BoardSeat, Body
 @access.any_role_required
 def budget_list(request: HttpRequest) -> HttpResponse:
     budgets = (
-        access.visible_budgets(request.user).select_related("module").order_by("-year", "module__number", "-version")
+        access.visible_budgets(request.user)
+        .select_related("module", "accounts")
+        .order_by("-year", "module__number", "-version")
     )
     return render(request, "budgeting/budget_list.html", {"budgets": budgets})
 
@@ -31,12 +35,13 @@ def budget_list(request: HttpRequest) -> HttpResponse:
 @access.any_role_required
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
     budget, can_edit = access.get_budget_for_user(request.user, pk)
-    lines = list(budget.lines.select_related("function", "plus_municipality"))
     totals = budget_totals(budget)
     rows = [
         (line, [line.amount_in(offset, budget.indexation_percent) for offset in range(len(totals.years))])
-        for line in lines
+        for line in budget.lines.select_related("function", "plus_municipality")
     ]
+    office = access.has_role(request.user, *OFFICE_ROLES)
+    in_force = budget.status in ADOPTED_STATUSES and current_version(budget.module, budget.year) == budget
     return render(
         request,
         "budgeting/budget_detail.html",
@@ -49,6 +54,11 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "deadlines": budget_deadlines(budget, timezone.localdate()),
             "views": budget.council_views.select_related("municipality", "replied_by"),
             "decisions": budget.decisions.prefetch_related("votes__seat__person", "votes__seat__municipality"),
+            "versions": versions(budget),
+            "changes": amendment_changes(budget) if budget.is_amendment else None,
+            "accounts": getattr(budget, "accounts", None),
+            "may_amend": office and in_force and not hasattr(budget, "accounts"),
+            "may_open_accounts": office and in_force and not hasattr(budget, "accounts"),
             "is_db": access.has_role(request.user, Role.DAILY_BOARD),
             "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),
             "may_enter_view": access.has_role(request.user, Role.STAFF, Role.MANAGER, Role.CONTACT),
@@ -115,6 +125,8 @@ def db_step(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("budgeting:detail", pk=budget.pk)
     try:
+        if form.cleaned_data["step"] != budget.next_db_step:
+            raise ValidationError(_("This step is not the next one for this document."))
         STEP_FUNCTIONS[form.cleaned_data["step"]](budget, request.user, form.cleaned_data)
     except (ValidationError, PermissionDenied) as error:
         _refused(request, error)
@@ -135,6 +147,7 @@ def view_form(request: HttpRequest, pk: int) -> HttpResponse:
     municipalities = own if own is not None else budget.module.participants_during(budget.year)
     form = CouncilViewForm(
         request.POST or None,
+        request.FILES or None,
         municipalities=municipalities,
         instance=CouncilView(budget=budget, entered_by=request.user),
     )
@@ -167,11 +180,8 @@ def view_reply(request: HttpRequest, pk: int, view_pk: int) -> HttpResponse:
     return redirect("budgeting:detail", pk=budget.pk)
 
 
-@require_http_methods(["GET", "POST"])
-@access.role_required(Role.GENERAL_BOARD)
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
-    meeting = budget.ab_meeting_on or timezone.localdate()
+def decision_page(request: HttpRequest, document, meeting) -> HttpResponse:
+    """The AB's decision form for a budget, amendment or annual accounts (shared by both views)."""
     seats = (
         BoardSeat.objects.filter(body=Body.GENERAL_BOARD)
         .active_on(meeting)
@@ -182,7 +192,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.decide(
-                budget,
+                document,
                 by=request.user,
                 meeting_on=form.cleaned_data["meeting_on"],
                 outcome=form.cleaned_data["outcome"],
@@ -192,9 +202,49 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
         else:
-            messages.success(
-                request,
-                _("The decision is recorded: the budget is now %(status)s.") % {"status": budget.get_status_display()},
+            message = _("The decision is recorded: %(document)s is now %(status)s.")
+            messages.success(request, message % {"document": document, "status": document.get_status_display()})
+            return redirect(document.get_absolute_url())
+    return render(request, "budgeting/decide.html", {"document": document, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required(Role.GENERAL_BOARD)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    return decision_page(request, budget, budget.ab_meeting_on or timezone.localdate())
+
+
+@require_GET
+@access.any_role_required
+def view_file(request: HttpRequest, pk: int, view_pk: int) -> FileResponse:
+    """The council's decision file, to whoever may see the budget (the file is not in the web root)."""
+    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    view = get_object_or_404(CouncilView, pk=view_pk, budget=budget)
+    if not view.decision_file:
+        raise Http404(_("No decision file was attached."))
+    name = f"raadsbesluit-{view.municipality.slug}-{budget.year}.pdf"
+    return FileResponse(
+        view.decision_file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@office_only
+def amendment_start(request: HttpRequest, pk: int) -> HttpResponse:
+    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    form = AmendmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = services.start_amendment(
+                budget,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                needs_council_views=form.cleaned_data["needs_council_views"],
             )
-            return redirect("budgeting:detail", pk=budget.pk)
-    return render(request, "budgeting/decide.html", {"budget": budget, "form": form})
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("%(name)s is made as a copy; change its lines.") % {"name": amendment})
+            return redirect(amendment.get_absolute_url())
+    return render(request, "budgeting/amendment_form.html", {"budget": budget, "form": form})

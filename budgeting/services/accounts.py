@@ -1,0 +1,324 @@
+"""The annual accounts: realised amounts and variances, the result and its settlement, the care
+costs from approved invoices, and the steps of the boards."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from budgeting.models import (
+    ADOPTED_STATUSES,
+    AccountsStatus,
+    ActivityResult,
+    AnnualAccounts,
+    Budget,
+    BudgetLine,
+    Package,
+    RealisedLine,
+    needs_explanation,
+)
+from budgeting.services.allocation import Share, contribution_weights, split
+from budgeting.services.cycle import _move, budget_totals, current_version, require_seat
+from contracts.models import Invoice
+from entity import access
+from entity.models import Body
+from municipalities.models import Municipality
+from portal.money import MoneySum
+from portal.textfiles import decode_text, parse_amount, sniff_delimiter
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class AccountsRow:
+    line: BudgetLine
+    budgeted: Decimal
+    realised: Decimal | None
+    explanation: str = ""
+
+    @property
+    def variance(self) -> Decimal | None:
+        return None if self.realised is None else self.realised - self.budgeted
+
+    @property
+    def variance_percent(self) -> Decimal | None:
+        if self.realised is None or not self.budgeted:
+            return None
+        return (self.variance * 100 / self.budgeted).quantize(Decimal("0.1"))
+
+    @property
+    def needs_explanation(self) -> bool:
+        return self.realised is not None and needs_explanation(self.budgeted, self.realised)
+
+    @property
+    def missing_explanation(self) -> bool:
+        return self.needs_explanation and not self.explanation.strip()
+
+
+@dataclass
+class AccountsSummary:
+    rows: list[AccountsRow]
+    contingency: Decimal
+    budgeted_total: Decimal
+    realised_total: Decimal
+    missing: list[AccountsRow] = field(default_factory=list)
+    unexplained: list[AccountsRow] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.unexplained
+
+    @property
+    def result(self) -> Decimal:
+        """Positive: a surplus that goes back to the participants; negative: a deficit."""
+        return self.budgeted_total - self.realised_total
+
+
+def accounts_summary(accounts: AnnualAccounts) -> AccountsSummary:
+    budget = accounts.budget
+    realised = {r.line_id: r for r in accounts.realised.all()}
+    rows = []
+    # Personnel first, as in the budget.
+    ordered = sorted(budget.lines.select_related("function", "plus_municipality"), key=lambda x: x.kind != "personnel")
+    for line in ordered:
+        entry = realised.get(line.pk)
+        rows.append(
+            AccountsRow(line, line.base_amount, entry.amount if entry else None, entry.explanation if entry else "")
+        )
+    totals = budget_totals(budget).first
+    return AccountsSummary(
+        rows=rows,
+        contingency=totals.contingency,
+        budgeted_total=totals.total,
+        realised_total=sum((r.realised for r in rows if r.realised is not None), ZERO),
+        missing=[r for r in rows if r.realised is None],
+        unexplained=[r for r in rows if r.missing_explanation],
+    )
+
+
+@transaction.atomic
+def open_accounts(budget: Budget, *, by) -> AnnualAccounts:
+    if not access.has_role(by, *access.OFFICE_ROLES):
+        raise PermissionDenied(_("Only the office prepares the annual accounts."))
+    current = current_version(budget.module, budget.year)
+    if current is None or current.pk != budget.pk:
+        raise ValidationError(_("Annual accounts are made for the adopted budget in force."))
+    if Budget.objects.filter(amends=budget).exclude(status__in=ADOPTED_STATUSES).exists():
+        raise ValidationError(_("An amendment of this budget is in progress; decide on it first."))
+    if hasattr(budget, "accounts"):
+        raise ValidationError(_("The annual accounts of this budget already exist."))
+    return AnnualAccounts.objects.create(budget=budget, created_by=by)
+
+
+def _refuse_if_frozen(accounts: AnnualAccounts) -> None:
+    AnnualAccounts.refuse_changes([accounts.pk])
+
+
+@transaction.atomic
+def save_realised(accounts: AnnualAccounts, values: dict[int, tuple[Decimal | None, str]]) -> int:
+    """Store the realised amount and explanation per budget line id; an empty amount clears it.
+
+    A variance above 10 % or EUR 25,000 needs its explanation; nothing is saved when one is missing."""
+    _refuse_if_frozen(accounts)
+    lines = {line.pk: line for line in accounts.budget.lines.all()}
+    errors = []
+    for line_id, (amount, explanation) in values.items():
+        line = lines.get(line_id)
+        if line is None:
+            errors.append(_("Line %(id)s is not a line of this budget.") % {"id": line_id})
+        elif amount is not None and needs_explanation(line.base_amount, amount) and not explanation.strip():
+            errors.append(_("“%(line)s”: the variance is above 10 %% or EUR 25,000; explain it.") % {"line": line})
+    if errors:
+        raise ValidationError(errors)
+    existing = {r.line_id: r for r in accounts.realised.all()}
+    changed = 0
+    for line_id, (amount, explanation) in values.items():
+        entry = existing.get(line_id)
+        if amount is None:
+            if entry is not None:
+                entry.delete()
+                changed += 1
+        elif entry is None:
+            RealisedLine.objects.create(
+                accounts=accounts, line_id=line_id, amount=amount, explanation=explanation.strip()
+            )
+            changed += 1
+        elif (entry.amount, entry.explanation) != (amount, explanation.strip()):
+            entry.amount, entry.explanation = amount, explanation.strip()
+            entry.save(update_fields=["amount", "explanation"])
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def save_activity_results(
+    accounts: AnnualAccounts, results: dict[int, tuple[str, str]], services_delivered: str
+) -> None:
+    _refuse_if_frozen(accounts)
+    existing = {r.activity_id: r for r in accounts.activity_results.all()}
+    for activity_id, (state, note) in results.items():
+        entry = existing.get(activity_id)
+        if not state:
+            if entry is not None:
+                entry.delete()
+        elif entry is None:
+            ActivityResult.objects.create(accounts=accounts, activity_id=activity_id, state=state, note=note.strip())
+        elif (entry.state, entry.note) != (state, note.strip()):
+            entry.state, entry.note = state, note.strip()
+            entry.save(update_fields=["state", "note"])
+    if accounts.services_delivered != services_delivered.strip():
+        accounts.services_delivered = services_delivered.strip()
+        accounts.save(update_fields=["services_delivered"])
+
+
+# --- CSV: a template to fill in, and its import -------------------------------------------------
+
+CSV_HEADER = ["regel", "omschrijving", "begroot", "gerealiseerd", "toelichting"]
+
+
+def realised_template_csv(accounts: AnnualAccounts) -> str:
+    """The lines of the budget with what is entered so far, in the import's own format."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(CSV_HEADER)
+    for row in accounts_summary(accounts).rows:
+        writer.writerow(
+            [
+                row.line.pk,
+                row.line.description,
+                f"{row.budgeted:.2f}".replace(".", ","),
+                "" if row.realised is None else f"{row.realised:.2f}".replace(".", ","),
+                row.explanation,
+            ]
+        )
+    return out.getvalue()
+
+
+def import_realised_csv(accounts: AnnualAccounts, data: bytes) -> int:
+    """Read ``regel;…;gerealiseerd;toelichting`` and save it whole, or nothing with every error."""
+    try:
+        text = decode_text(data)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "regel" not in header or "gerealiseerd" not in header:
+        raise ValidationError(_("The file needs the columns “regel” and “gerealiseerd” (download the template)."))
+    reader.fieldnames = header
+    values: dict[int, tuple[Decimal | None, str]] = {}
+    errors = []
+    for number, record in enumerate(reader, start=2):
+        line_text = (record.get("regel") or "").strip()
+        amount_text = (record.get("gerealiseerd") or "").strip()
+        if not line_text and not amount_text:
+            continue
+        if not line_text.isdigit():
+            errors.append(_("Row %(row)d: “%(value)s” is not a line number.") % {"row": number, "value": line_text})
+            continue
+        amount = parse_amount(amount_text) if amount_text else None
+        if amount_text and amount is None:
+            errors.append(_("Row %(row)d: “%(value)s” is not an amount.") % {"row": number, "value": amount_text})
+            continue
+        if int(line_text) in values:
+            errors.append(_("Row %(row)d: line %(line)s appears twice.") % {"row": number, "line": line_text})
+            continue
+        values[int(line_text)] = (amount, record.get("toelichting") or "")
+    if errors:
+        raise ValidationError(errors)
+    if not values:
+        raise ValidationError(_("The file has no lines."))
+    return save_realised(accounts, values)
+
+
+# --- The result and who gets or pays what -----------------------------------------------------
+
+
+@dataclass
+class Settlement:
+    municipality: Municipality
+    contribution: Share  # what it paid by the budget
+    charge: Share  # what it owes by the realisation
+
+    @property
+    def amount(self) -> Decimal:
+        """Positive: paid back to the municipality; negative: it pays the deficit."""
+        return self.contribution.total - self.charge.total
+
+
+def settlement(accounts: AnnualAccounts) -> list[Settlement]:
+    """The result settled by the same key as the contributions.
+
+    The basic package is split by the budget's key both as budgeted (with the contingency) and
+    as realised; plus-package lines stay with their municipality. The amounts add up to the
+    result exactly, since both splits add up exactly."""
+    summary = accounts_summary(accounts)
+    if summary.missing:
+        raise ValidationError(_("Enter every realised amount first."))
+    budget = accounts.budget
+    totals = budget_totals(budget)
+    weights = contribution_weights(budget)
+    realised_basic = sum((r.realised for r in summary.rows if r.line.package == Package.BASIC), ZERO)
+    realised_plus: dict[Municipality, Decimal] = {}
+    for row in summary.rows:
+        if row.line.package == Package.PLUS:
+            m = row.line.plus_municipality
+            realised_plus[m] = realised_plus.get(m, ZERO) + row.realised
+    paid = {s.municipality: s for s in split(totals.basic, totals.plus, weights)}
+    owed = {s.municipality: s for s in split(realised_basic, realised_plus, weights)}
+    return [
+        Settlement(m, paid.get(m, Share(m)), owed.get(m, Share(m)))
+        for m in sorted(set(paid) | set(owed), key=lambda m: m.name)
+    ]
+
+
+def care_costs(accounts: AnnualAccounts) -> list[tuple[Municipality, Decimal]]:
+    """Approved (and paid) invoices of the year for the module's segments, per municipality: each
+    municipality bears its own care costs."""
+    rows = (
+        Invoice.objects.costs()
+        .in_year(accounts.year)
+        .filter(contract__segment__module=accounts.budget.module)
+        .values("municipality")
+        .order_by("municipality")
+        .annotate(total=MoneySum("amount"))
+    )
+    names = Municipality.objects.in_bulk([r["municipality"] for r in rows])
+    return sorted(((names[r["municipality"]], r["total"]) for r in rows), key=lambda t: t[0].name)
+
+
+# --- The steps of the boards ------------------------------------------------------------------
+
+
+def _require_complete(accounts: AnnualAccounts) -> None:
+    summary = accounts_summary(accounts)
+    if summary.missing:
+        raise ValidationError(
+            _("Enter the realised amount of: %(lines)s.") % {"lines": ", ".join(str(r.line) for r in summary.missing)}
+        )
+    if summary.unexplained:
+        raise ValidationError(
+            _("Explain the variance of: %(lines)s.") % {"lines": ", ".join(str(r.line) for r in summary.unexplained)}
+        )
+
+
+@transaction.atomic
+def send_accounts_to_councils(accounts: AnnualAccounts, *, by, on: datetime.date) -> None:
+    require_seat(by, Body.DAILY_BOARD, on)
+    _require_complete(accounts)
+    if on.year <= accounts.year:
+        raise ValidationError(_("The annual accounts go to the councils after the year has ended."))
+    _move(accounts, AccountsStatus.DRAFT, AccountsStatus.DRAFT_SENT, draft_sent_on=on)
+
+
+@transaction.atomic
+def propose_accounts(accounts: AnnualAccounts, *, by, on: datetime.date) -> None:
+    require_seat(by, Body.DAILY_BOARD, on)
+    _require_complete(accounts)
+    _move(accounts, AccountsStatus.DRAFT_SENT, AccountsStatus.PROPOSED, proposed_on=on)

@@ -1,0 +1,542 @@
+"""The budget cycle: computed totals, deadlines, amendments and the steps of the boards.
+
+Every step checks that the user has the role *and* a seat in that body on the date of the step,
+stores who and when, and changes the status with a conditional update, so a step cannot be taken
+twice by two people at the same moment.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from budgeting.models import (
+    ADOPTED_STATUSES,
+    YEARS_AHEAD,
+    AnnualAccounts,
+    BoardDecision,
+    Budget,
+    BudgetLine,
+    BudgetStatus,
+    CouncilView,
+    DeadlineRules,
+    DecisionOutcome,
+    LineKind,
+    MemberVote,
+    Package,
+    PlusPackage,
+    Vote,
+)
+from entity import access
+from entity.access import Role
+from entity.models import BoardSeat, Body
+from municipalities.models import Municipality
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+# --- Totals ---------------------------------------------------------------------------------
+
+
+@dataclass
+class YearTotals:
+    year: int
+    personnel: Decimal = ZERO
+    other: Decimal = ZERO
+    contingency: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.personnel + self.other + self.contingency
+
+
+@dataclass
+class BudgetTotals:
+    years: list[YearTotals]
+    basic: Decimal = ZERO  # the budget year's basic package, contingency included
+    plus: dict[Municipality, Decimal] = field(default_factory=dict)  # plus packages of the budget year
+
+    @property
+    def first(self) -> YearTotals:
+        return self.years[0]
+
+
+def budget_totals(budget: Budget) -> BudgetTotals:
+    """Subtotals and totals for the budget year and the three years after it.
+
+    The contingency is a percentage of the basic-package lines: plus packages are charged to
+    their municipality exactly as the implementation plan fixes them."""
+    lines = list(budget.lines.select_related("plus_municipality"))
+    years = []
+    for offset in range(YEARS_AHEAD + 1):
+        totals = YearTotals(budget.year + offset)
+        basic = ZERO
+        for line in lines:
+            amount = line.amount_in(offset, budget.indexation_percent)
+            if line.kind == LineKind.PERSONNEL:
+                totals.personnel += amount
+            else:
+                totals.other += amount
+            if line.package == Package.BASIC:
+                basic += amount
+        totals.contingency = (basic * budget.contingency_percent / 100).quantize(CENT, ROUND_HALF_UP)
+        years.append(totals)
+    result = BudgetTotals(years)
+    basic_first = sum((line.base_amount for line in lines if line.package == Package.BASIC), ZERO)
+    result.basic = basic_first + years[0].contingency
+    for line in lines:
+        if line.package == Package.PLUS:
+            result.plus[line.plus_municipality] = result.plus.get(line.plus_municipality, ZERO) + line.base_amount
+    return result
+
+
+def current_version(module, year: int) -> Budget | None:
+    """The adopted budget of this module and year in force: its latest adopted version."""
+    return Budget.objects.filter(module=module, year=year, status__in=ADOPTED_STATUSES).order_by("-version").first()
+
+
+def _copy_lines(source: Budget, target: Budget, *, keep_incidental: bool, link: bool) -> dict[int, BudgetLine]:
+    """Copy the lines of ``source`` into ``target``; returns the new line per old line id."""
+    copies = {}
+    for line in source.lines.all():
+        if line.nature == "incidental" and not keep_incidental:
+            continue
+        copies[line.pk] = BudgetLine(
+            budget=target,
+            kind=line.kind,
+            description=line.description,
+            function_id=line.function_id,
+            salary_scale=line.salary_scale,
+            fte=line.fte,
+            cost_per_fte=line.cost_per_fte,
+            amount=line.amount,
+            nature=line.nature,
+            package=line.package,
+            plus_municipality_id=line.plus_municipality_id,
+            position=line.position,
+            source_line=line if link else None,
+        )
+    BudgetLine.objects.bulk_create(copies.values())
+    return copies
+
+
+@transaction.atomic
+def copy_from_adopted(module, year: int, *, by) -> Budget:
+    """A new draft budget for ``year`` that starts as a copy of last year's adopted budget.
+
+    Incidental lines were for last year only; the plus packages' content carries over, the
+    activities of the implementation plan are made anew for the year."""
+    previous = current_version(module, year - 1)
+    if previous is None:
+        raise ValidationError(_("There is no adopted budget of %(year)d to copy.") % {"year": year - 1})
+    if Budget.objects.filter(module=module, year=year).exists():
+        raise ValidationError(_("A budget for %(year)d already exists.") % {"year": year})
+    budget = Budget.objects.create(
+        module=module,
+        year=year,
+        created_by=by,
+        contingency_percent=previous.contingency_percent,
+        indexation_percent=previous.indexation_percent,
+    )
+    _copy_lines(previous, budget, keep_incidental=False, link=False)
+    PlusPackage.objects.bulk_create(
+        PlusPackage(budget=budget, municipality_id=p.municipality_id, content=p.content)
+        for p in previous.plus_packages.all()
+    )
+    return budget
+
+
+@transaction.atomic
+def start_amendment(budget: Budget, *, by, reason: str, needs_council_views: bool) -> Budget:
+    """A begrotingswijziging: a new version of an adopted budget, with its plan, to be changed
+    and decided on; the adopted version stays in force until the amendment is adopted."""
+    if not access.has_role(by, *access.OFFICE_ROLES):
+        raise PermissionDenied(_("Only the office prepares an amendment."))
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the amendment."))
+    current = current_version(budget.module, budget.year)
+    if current is None or current.pk != budget.pk:
+        raise ValidationError(_("Only the version in force of an adopted budget can be amended."))
+    if Budget.objects.filter(amends=budget).exclude(status__in=ADOPTED_STATUSES).exists():
+        raise ValidationError(_("An amendment of this budget is already in progress."))
+    if hasattr(budget, "accounts"):
+        raise ValidationError(_("The annual accounts of this year have been started; the budget no longer changes."))
+    latest = Budget.objects.filter(module=budget.module, year=budget.year).order_by("-version").first()
+    amendment = Budget.objects.create(
+        module=budget.module,
+        year=budget.year,
+        version=latest.version + 1,
+        amends=budget,
+        reason=reason.strip(),
+        needs_council_views=needs_council_views,
+        contingency_percent=budget.contingency_percent,
+        indexation_percent=budget.indexation_percent,
+        created_by=by,
+    )
+    copies = _copy_lines(budget, amendment, keep_incidental=True, link=True)
+    PlusPackage.objects.bulk_create(
+        PlusPackage(budget=amendment, municipality_id=p.municipality_id, content=p.content)
+        for p in budget.plus_packages.all()
+    )
+    for activity in budget.activities.prefetch_related("functions", "budget_lines"):
+        functions = list(activity.functions.all())
+        lines = [copies[line.pk] for line in activity.budget_lines.all() if line.pk in copies]
+        activity.pk = None
+        activity.budget = amendment
+        activity.save()
+        activity.functions.set(functions)
+        activity.budget_lines.set(lines)
+    return amendment
+
+
+@dataclass
+class LineChange:
+    description: str
+    before: Decimal
+    after: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.after - self.before
+
+
+def amendment_changes(amendment: Budget) -> list[LineChange]:
+    """The difference per line between an amendment and the version it amends (budget year).
+
+    Lines are matched through the line they were copied from, so a renamed line is a change, a
+    new line starts from zero and a removed line ends at zero."""
+    before = {line.pk: line for line in amendment.amends.lines.all()}
+    changes = []
+    for line in amendment.lines.all():
+        old = before.pop(line.source_line_id, None)
+        changes.append(LineChange(line.description, old.base_amount if old else ZERO, line.base_amount))
+    changes += [LineChange(old.description, old.base_amount, ZERO) for old in before.values()]
+    old_totals, new_totals = budget_totals(amendment.amends).first, budget_totals(amendment).first
+    changes.append(LineChange(_("Contingency"), old_totals.contingency, new_totals.contingency))
+    return [c for c in changes if c.difference]
+
+
+def versions(budget: Budget) -> list[Budget]:
+    """Every version of this budget's module and year, the original first."""
+    return list(Budget.objects.filter(module=budget.module, year=budget.year).order_by("version"))
+
+
+# --- Deadlines ------------------------------------------------------------------------------
+
+
+@dataclass
+class Deadline:
+    label: str
+    due: datetime.date | None  # the last day it may happen; None while it depends on a later choice
+    done_on: datetime.date | None
+    status: str  # "done", "late", "due soon", "on time", "open"
+
+
+def _status(due: datetime.date | None, done_on: datetime.date | None, today: datetime.date) -> str:
+    if done_on is not None:
+        return "late" if due is not None and done_on > due else "done"
+    if due is None:
+        return "open"
+    if today > due:
+        return "late"
+    return "due soon" if (due - today).days <= 30 else "on time"
+
+
+def _day_before(year: int, month: int, day: int) -> datetime.date:
+    """'Before 30 April' means 29 April at the latest."""
+    return datetime.date(year, month, day) - datetime.timedelta(days=1)
+
+
+def budget_deadlines(budget: Budget, today: datetime.date | None = None) -> list[Deadline]:
+    today = today or timezone.localdate()
+    rules = DeadlineRules.current()
+    if budget.is_amendment:
+        return _amendment_deadlines(budget, rules, today)
+    before = budget.year - 1
+    deadlines = []
+    due = _day_before(before, rules.framework_month, rules.framework_day)
+    deadlines.append(
+        Deadline(
+            _("Framework letter to the councils (art. 34b Wgr)"),
+            due,
+            budget.framework_sent_on,
+            _status(due, budget.framework_sent_on, today),
+        )
+    )
+    deadlines.append(_draft_deadline(budget, rules, today, _("Draft budget to the councils")))
+    due = datetime.date(before, 12, 31)
+    deadlines.append(
+        Deadline(
+            _("Adoption by the AB, in the year before (art. 34 Wgr)"),
+            due,
+            budget.adopted_on,
+            _status(due, budget.adopted_on, today),
+        )
+    )
+    due = _day_before(before, rules.budget_province_month, rules.budget_province_day)
+    if budget.adopted_on:
+        due = min(due, budget.adopted_on + datetime.timedelta(days=rules.province_days))
+    deadlines.append(
+        Deadline(
+            _("Adopted budget to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
+            % {
+                "days": rules.province_days,
+                "date": f"{datetime.date(before, rules.budget_province_month, rules.budget_province_day):%d-%m}",
+            },
+            due,
+            budget.sent_to_province_on,
+            _status(due, budget.sent_to_province_on, today),
+        )
+    )
+    return deadlines
+
+
+def _draft_deadline(budget: Budget, rules: DeadlineRules, today: datetime.date, what: str) -> Deadline:
+    due = budget.ab_meeting_on - datetime.timedelta(weeks=rules.view_weeks) if budget.ab_meeting_on else None
+    return Deadline(
+        _("%(what)s, %(weeks)d weeks before the AB meeting (art. 35 Wgr)") % {"what": what, "weeks": rules.view_weeks},
+        due,
+        budget.draft_sent_on,
+        _status(due, budget.draft_sent_on, today),
+    )
+
+
+def _amendment_deadlines(budget: Budget, rules: DeadlineRules, today: datetime.date) -> list[Deadline]:
+    deadlines = []
+    if budget.needs_council_views:
+        deadlines.append(_draft_deadline(budget, rules, today, _("Draft amendment to the councils")))
+    due = budget.adopted_on + datetime.timedelta(days=rules.province_days) if budget.adopted_on else None
+    deadlines.append(
+        Deadline(
+            _("Adopted amendment to GS, within %(days)d days (art. 35 Wgr)") % {"days": rules.province_days},
+            due,
+            budget.sent_to_province_on,
+            _status(due, budget.sent_to_province_on, today),
+        )
+    )
+    return deadlines
+
+
+def accounts_deadlines(accounts: AnnualAccounts, today: datetime.date | None = None) -> list[Deadline]:
+    """Provisional accounts to the councils before 30 April, the adopted ones to GS within two
+    weeks and before 15 July of the year after (art. 34 and 34b Wgr)."""
+    today = today or timezone.localdate()
+    rules = DeadlineRules.current()
+    after = accounts.year + 1
+    due = _day_before(after, rules.accounts_councils_month, rules.accounts_councils_day)
+    deadlines = [
+        Deadline(
+            _("Provisional annual accounts to the councils (art. 34b Wgr)"),
+            due,
+            accounts.draft_sent_on,
+            _status(due, accounts.draft_sent_on, today),
+        )
+    ]
+    due = _day_before(after, rules.accounts_province_month, rules.accounts_province_day)
+    if accounts.adopted_on:
+        due = min(due, accounts.adopted_on + datetime.timedelta(days=rules.province_days))
+    deadlines.append(
+        Deadline(
+            _("Adopted annual accounts to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
+            % {
+                "days": rules.province_days,
+                "date": f"{datetime.date(after, rules.accounts_province_month, rules.accounts_province_day):%d-%m}",
+            },
+            due,
+            accounts.sent_to_province_on,
+            _status(due, accounts.sent_to_province_on, today),
+        )
+    )
+    return deadlines
+
+
+# --- The steps of the boards ----------------------------------------------------------------
+
+
+def require_seat(user, body: str, on: datetime.date) -> BoardSeat:
+    """The user must have the board's role and hold a seat in it on that date."""
+    role = Role.DAILY_BOARD if body == Body.DAILY_BOARD else Role.GENERAL_BOARD
+    seat = BoardSeat.objects.filter(person=user, body=body).active_on(on).first()
+    if not access.has_role(user, role) or seat is None:
+        raise PermissionDenied(
+            _("Only a member of the %(body)s with a seat on %(date)s can take this step.")
+            % {"body": Body(body).label, "date": f"{on:%d-%m-%Y}"}
+        )
+    return seat
+
+
+Document = Budget | AnnualAccounts
+
+
+def _move(document: Document, expected: str, new: str, **fields) -> None:
+    """Change the status only if it is still ``expected``: two people cannot take one step twice."""
+    model = type(document)
+    changed = model.objects.filter(pk=document.pk, status=expected).update(status=new, **fields)
+    if not changed:
+        current = model.objects.get(pk=document.pk)
+        raise ValidationError(
+            _("This document is %(status)s; it cannot take this step now.") % {"status": current.get_status_display()}
+        )
+    document.status = new
+    for name, value in fields.items():
+        setattr(document, name, value)
+
+
+@transaction.atomic
+def send_framework_letter(budget: Budget, *, by, on: datetime.date) -> None:
+    require_seat(by, Body.DAILY_BOARD, on)
+    if budget.is_amendment:
+        raise ValidationError(_("An amendment has no framework letter."))
+    _move(budget, BudgetStatus.DRAFT, BudgetStatus.FRAMEWORK_SENT, framework_sent_on=on)
+
+
+@transaction.atomic
+def send_draft_to_councils(budget: Budget, *, by, on: datetime.date, ab_meeting_on: datetime.date) -> None:
+    require_seat(by, Body.DAILY_BOARD, on)
+    if budget.is_amendment and not budget.needs_council_views:
+        raise ValidationError(_("This amendment does not go to the councils; the DB proposes it to the AB."))
+    budget.draft_sent_on = on
+    budget.check_ab_meeting(ab_meeting_on)  # refuses a meeting less than the view period away
+    expected = BudgetStatus.DRAFT if budget.is_amendment else BudgetStatus.FRAMEWORK_SENT
+    _move(budget, expected, BudgetStatus.DRAFT_SENT, draft_sent_on=on, ab_meeting_on=ab_meeting_on)
+
+
+@transaction.atomic
+def plan_ab_meeting(budget: Budget, *, by, on: datetime.date) -> None:
+    require_seat(by, Body.DAILY_BOARD, timezone.localdate())
+    budget.check_ab_meeting(on)
+    budget.ab_meeting_on = on
+    budget.save(update_fields=["ab_meeting_on"])
+
+
+@transaction.atomic
+def reply_to_view(view: CouncilView, *, by, text: str) -> None:
+    require_seat(by, Body.DAILY_BOARD, timezone.localdate())
+    if not text.strip():
+        raise ValidationError(_("The reply to a council's view must give reasons (art. 35 Wgr)."))
+    if view.budget.status != BudgetStatus.DRAFT_SENT:
+        raise ValidationError(_("Views are answered while the draft budget is with the councils."))
+    view.reply, view.replied_by, view.replied_at = text.strip(), by, timezone.now()
+    view.save(update_fields=["reply", "replied_by", "replied_at"])
+
+
+@transaction.atomic
+def propose(budget: Budget, *, by, on: datetime.date) -> None:
+    require_seat(by, Body.DAILY_BOARD, on)
+    unanswered = [v.municipality.name for v in budget.council_views.select_related("municipality") if not v.reply]
+    if unanswered:
+        raise ValidationError(
+            _("The DB must first reply to the views of: %(names)s.") % {"names": ", ".join(unanswered)}
+        )
+    if budget.is_amendment and not amendment_changes(budget):
+        raise ValidationError(_("This amendment changes nothing yet."))
+    direct = budget.is_amendment and not budget.needs_council_views
+    expected = BudgetStatus.DRAFT if direct else BudgetStatus.DRAFT_SENT
+    _move(budget, expected, BudgetStatus.PROPOSED, proposed_on=on)
+
+
+@transaction.atomic
+def decide(
+    document: Document,
+    *,
+    by,
+    meeting_on: datetime.date,
+    outcome: str,
+    minutes_reference: str,
+    votes: dict[int, str],
+) -> BoardDecision:
+    """The AB's decision in a meeting on a budget, amendment or annual accounts; ``votes`` maps
+    each AB seat of that day to its vote."""
+    require_seat(by, Body.GENERAL_BOARD, meeting_on)
+    document.check_ab_meeting(meeting_on)
+    seats = {s.pk: s for s in BoardSeat.objects.filter(body=Body.GENERAL_BOARD).active_on(meeting_on)}
+    if set(votes) != set(seats):
+        raise ValidationError(
+            _("Record the attendance and vote of every AB member on %(date)s.") % {"date": f"{meeting_on:%d-%m-%Y}"}
+        )
+    counted = [v for v in votes.values() if v in (Vote.FOR, Vote.AGAINST)]
+    majority = counted.count(Vote.FOR) > counted.count(Vote.AGAINST)
+    if outcome == DecisionOutcome.ADOPTED and not majority:
+        raise ValidationError(_("The votes recorded do not carry an adoption."))
+    if not minutes_reference.strip():
+        raise ValidationError(_("Give the reference of the minutes."))
+    # A rejected document goes back to the DB (status "with the councils"), a postponed one stays.
+    new_status = {
+        DecisionOutcome.ADOPTED: BudgetStatus.ADOPTED,
+        DecisionOutcome.REJECTED: BudgetStatus.DRAFT_SENT,
+        DecisionOutcome.POSTPONED: BudgetStatus.PROPOSED,
+    }[DecisionOutcome(outcome)]
+    if outcome == DecisionOutcome.REJECTED and isinstance(document, Budget) and document.is_amendment:
+        new_status = BudgetStatus.DRAFT_SENT if document.needs_council_views else BudgetStatus.DRAFT
+    fields = {"adopted_on": meeting_on} if outcome == DecisionOutcome.ADOPTED else {}
+    _move(document, BudgetStatus.PROPOSED, new_status, **fields)
+    if outcome == DecisionOutcome.ADOPTED and isinstance(document, Budget) and document.is_amendment:
+        # The amended version is replaced: the amendment is now the budget in force.
+        Budget.objects.filter(pk=document.amends_id, status__in=ADOPTED_STATUSES).update(status=BudgetStatus.SUPERSEDED)
+    target = {"budget": document} if isinstance(document, Budget) else {"accounts": document}
+    decision = BoardDecision.objects.create(
+        **target,
+        meeting_on=meeting_on,
+        outcome=outcome,
+        minutes_reference=minutes_reference.strip(),
+        recorded_by=by,
+    )
+    MemberVote.objects.bulk_create(
+        MemberVote(decision=decision, seat=seats[pk], vote=vote) for pk, vote in votes.items()
+    )
+    return decision
+
+
+@transaction.atomic
+def send_to_province(document: Document, *, by, on: datetime.date) -> None:
+    require_seat(by, Body.DAILY_BOARD, on)
+    _move(document, BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE, sent_to_province_on=on)
+
+
+# --- What waits for whom (home pages) -------------------------------------------------------
+
+
+@dataclass
+class DatedDeadline:
+    document: Document
+    deadline: Deadline
+
+
+def upcoming_deadlines(today: datetime.date, days: int = 120) -> list[DatedDeadline]:
+    """Open deadlines of budgets, amendments and accounts in progress: late ones and those due
+    within ``days``."""
+    found = []
+    open_budgets = Budget.objects.exclude(status__in=(BudgetStatus.SENT_TO_PROVINCE, BudgetStatus.SUPERSEDED))
+    documents: list[tuple[Document, list[Deadline]]] = [
+        (budget, budget_deadlines(budget, today)) for budget in open_budgets.select_related("module")
+    ]
+    open_accounts = AnnualAccounts.objects.exclude(status=BudgetStatus.SENT_TO_PROVINCE)
+    documents += [(a, accounts_deadlines(a, today)) for a in open_accounts.select_related("budget__module")]
+    for document, deadlines in documents:
+        for deadline in deadlines:
+            if deadline.done_on is None and deadline.due is not None and (deadline.due - today).days <= days:
+                found.append(DatedDeadline(document, deadline))
+    return sorted(found, key=lambda d: (d.deadline.due, d.document.year))
+
+
+def waiting_for_daily_board() -> list[Document]:
+    budgets = Budget.objects.filter(
+        status__in=(BudgetStatus.DRAFT, BudgetStatus.FRAMEWORK_SENT, BudgetStatus.DRAFT_SENT, BudgetStatus.ADOPTED)
+    ).select_related("module")
+    accounts = AnnualAccounts.objects.filter(
+        status__in=(BudgetStatus.DRAFT, BudgetStatus.DRAFT_SENT, BudgetStatus.ADOPTED)
+    ).select_related("budget__module")
+    return sorted([*budgets, *accounts], key=lambda d: (d.year, d.pk))
+
+
+def waiting_for_general_board() -> list[Document]:
+    budgets = Budget.objects.filter(status=BudgetStatus.PROPOSED).select_related("module")
+    accounts = AnnualAccounts.objects.filter(status=BudgetStatus.PROPOSED).select_related("budget__module")
+    return sorted([*budgets, *accounts], key=lambda d: (d.year, d.pk))
