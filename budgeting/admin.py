@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from budgeting.models import BoardDecision, Budget, BudgetLine, CouncilView, DeadlineRules, MemberVote
+from budgeting.models import (
+    AnnualAccounts,
+    BoardDecision,
+    Budget,
+    BudgetLine,
+    CouncilView,
+    CycleStep,
+    DeadlineRules,
+    MemberVote,
+    PlanActivity,
+    RealisedLine,
+)
 
 
 @admin.register(DeadlineRules)
@@ -11,8 +22,9 @@ class DeadlineRulesAdmin(admin.ModelAdmin):
         return not DeadlineRules.objects.exists() and super().has_add_permission(request)
 
 
-class BudgetLineInline(admin.TabularInline):
-    model = BudgetLine
+class FrozenInline(admin.TabularInline):
+    """An inline that offers no change at all once its document is adopted (the models refuse too)."""
+
     extra = 0
 
     # An adopted budget is frozen: the admin offers no way to change its lines either.
@@ -24,6 +36,16 @@ class BudgetLineInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return not (obj and obj.is_frozen) and super().has_delete_permission(request, obj)
+
+
+class BudgetLineInline(FrozenInline):
+    model = BudgetLine
+    exclude = ["source_line"]
+
+
+class PlanActivityInline(FrozenInline):
+    model = PlanActivity
+    fields = ["number", "title", "priority", "quarter"]
 
 
 @admin.register(Budget)
@@ -39,7 +61,7 @@ class BudgetAdmin(admin.ModelAdmin):
         "sent_to_province_on",
         "created_by",
     ]
-    inlines = [BudgetLineInline]
+    inlines = [BudgetLineInline, PlanActivityInline]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return not (obj and obj.is_frozen) and super().has_change_permission(request, obj)
@@ -67,3 +89,48 @@ class BoardDecisionAdmin(admin.ModelAdmin):
 class CouncilViewAdmin(admin.ModelAdmin):
     list_display = ["budget", "municipality", "opinion", "decided_on", "replied_at"]
     list_filter = ["opinion"]
+
+
+class RealisedLineInline(FrozenInline):
+    model = RealisedLine
+    raw_id_fields = ["line"]
+
+
+@admin.register(AnnualAccounts)
+class AnnualAccountsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "draft_sent_on", "adopted_on", "sent_to_province_on"]
+    readonly_fields = [
+        "budget",
+        "status",
+        "draft_sent_on",
+        "proposed_on",
+        "adopted_on",
+        "sent_to_province_on",
+        "created_by",
+    ]
+    inlines = [RealisedLineInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # opened from the budget page, for the version in force
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_frozen) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_frozen) and super().has_delete_permission(request, obj)
+
+
+@admin.register(CycleStep)
+class CycleStepAdmin(admin.ModelAdmin):
+    """The record of who took which step: readable, never editable."""
+
+    list_display = ["__str__", "by", "at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -21,6 +21,7 @@ from budgeting.models import (
     BudgetLine,
     BudgetStatus,
     CouncilView,
+    CycleStep,
     MemberVote,
     PlanActivity,
     PlusPackage,
@@ -192,11 +193,29 @@ def _adopted(module: Module, year: int, by: User, dates: dict, kwartiermaker: bo
             replied_by=by,
         )
     _decision({"budget": budget}, dates["adopted_on"], by)
+    _steps({"budget": budget}, dates, by)
     # The status is set last, as the boards' steps did; from here on the lines are frozen.
     Budget.objects.filter(pk=budget.pk).update(
         status=BudgetStatus.SENT_TO_PROVINCE, ab_meeting_on=dates["adopted_on"], **dates
     )
     return budget
+
+
+STEP_OF_DATE = {
+    "framework_sent_on": "framework",
+    "draft_sent_on": "councils",
+    "proposed_on": "proposed",
+    "adopted_on": "adopted",
+    "sent_to_province_on": "province",
+}
+
+
+def _steps(target: dict, dates: dict, by: User) -> None:
+    """The steps as the boards took them: the DB's by the DB chair, the adoption by the AB chair."""
+    chair = User.objects.filter(groups__name="Dagelijks bestuur").order_by("pk").first() or by
+    CycleStep.objects.bulk_create(
+        CycleStep(**target, status=STEP_OF_DATE[name], on=on, by=chair) for name, on in dates.items()
+    )
 
 
 def _decision(target: dict, on: datetime.date, by: User) -> None:
@@ -239,13 +258,14 @@ def _accounts_2025(budget: Budget, by: User) -> AnnualAccounts:
         )
         ActivityResult.objects.create(accounts=accounts, activity=activity, state=state, note=note)
     _decision({"accounts": accounts}, D(2026, 7, 1), by)
-    AnnualAccounts.objects.filter(pk=accounts.pk).update(
-        status=AccountsStatus.SENT_TO_PROVINCE,
-        draft_sent_on=D(2026, 4, 14),
-        proposed_on=D(2026, 6, 10),
-        adopted_on=D(2026, 7, 1),
-        sent_to_province_on=D(2026, 7, 9),
-    )
+    dates = {
+        "draft_sent_on": D(2026, 4, 14),
+        "proposed_on": D(2026, 6, 10),
+        "adopted_on": D(2026, 7, 1),
+        "sent_to_province_on": D(2026, 7, 9),
+    }
+    _steps({"accounts": accounts}, dates, by)
+    AnnualAccounts.objects.filter(pk=accounts.pk).update(status=AccountsStatus.SENT_TO_PROVINCE, **dates)
     return accounts
 
 

@@ -462,3 +462,46 @@ class MemberVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seat}: {self.get_vote_display()}"
+
+
+class CycleStep(models.Model):
+    """A step in the cycle of a budget, amendment or annual accounts: who took it, for which date,
+    and when it was entered. Written by `budgeting.services`, never edited."""
+
+    budget = models.ForeignKey(
+        Budget, on_delete=models.CASCADE, null=True, blank=True, related_name="steps", verbose_name=_("budget")
+    )
+    accounts = models.ForeignKey(
+        "budgeting.AnnualAccounts",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="steps",
+        verbose_name=_("annual accounts"),
+    )
+    status = models.CharField(_("new status"), max_length=10)
+    on = models.DateField(_("date of the step"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("step in the cycle")
+        verbose_name_plural = _("steps in the cycle")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget__isnull=False, accounts__isnull=True)
+                | Q(budget__isnull=True, accounts__isnull=False),
+                name="step_of_one_document",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget or self.accounts}: {self.status} ({self.on:%d-%m-%Y})"
+
+    @property
+    def status_label(self) -> str:
+        from budgeting.models.accounts import AccountsStatus
+
+        labels = dict(AccountsStatus.choices if self.accounts_id else BudgetStatus.choices)
+        return str(labels.get(self.status, self.status))

@@ -314,11 +314,11 @@ def send_accounts_to_councils(accounts: AnnualAccounts, *, by, on: datetime.date
     _require_complete(accounts)
     if on.year <= accounts.year:
         raise ValidationError(_("The annual accounts go to the councils after the year has ended."))
-    _move(accounts, AccountsStatus.DRAFT, AccountsStatus.DRAFT_SENT, draft_sent_on=on)
+    _move(accounts, AccountsStatus.DRAFT, AccountsStatus.DRAFT_SENT, by=by, on=on, draft_sent_on=on)
 
 
 @transaction.atomic
 def propose_accounts(accounts: AnnualAccounts, *, by, on: datetime.date) -> None:
     require_seat(by, Body.DAILY_BOARD, on)
     _require_complete(accounts)
-    _move(accounts, AccountsStatus.DRAFT_SENT, AccountsStatus.PROPOSED, proposed_on=on)
+    _move(accounts, AccountsStatus.DRAFT_SENT, AccountsStatus.PROPOSED, by=by, on=on, proposed_on=on)

@@ -25,6 +25,7 @@ from budgeting.models import (
     BudgetLine,
     BudgetStatus,
     CouncilView,
+    CycleStep,
     DeadlineRules,
     DecisionOutcome,
     LineKind,
@@ -375,8 +376,10 @@ def require_seat(user, body: str, on: datetime.date) -> BoardSeat:
 Document = Budget | AnnualAccounts
 
 
-def _move(document: Document, expected: str, new: str, **fields) -> None:
-    """Change the status only if it is still ``expected``: two people cannot take one step twice."""
+def _move(document: Document, expected: str, new: str, *, by, on: datetime.date, **fields) -> None:
+    """Change the status only if it is still ``expected``: two people cannot take one step twice.
+
+    Every step is recorded with who took it, for which date and when it was entered."""
     model = type(document)
     changed = model.objects.filter(pk=document.pk, status=expected).update(status=new, **fields)
     if not changed:
@@ -387,6 +390,8 @@ def _move(document: Document, expected: str, new: str, **fields) -> None:
     document.status = new
     for name, value in fields.items():
         setattr(document, name, value)
+    target = {"budget": document} if isinstance(document, Budget) else {"accounts": document}
+    CycleStep.objects.create(**target, status=new, on=on, by=by)
 
 
 @transaction.atomic
@@ -394,7 +399,7 @@ def send_framework_letter(budget: Budget, *, by, on: datetime.date) -> None:
     require_seat(by, Body.DAILY_BOARD, on)
     if budget.is_amendment:
         raise ValidationError(_("An amendment has no framework letter."))
-    _move(budget, BudgetStatus.DRAFT, BudgetStatus.FRAMEWORK_SENT, framework_sent_on=on)
+    _move(budget, BudgetStatus.DRAFT, BudgetStatus.FRAMEWORK_SENT, by=by, on=on, framework_sent_on=on)
 
 
 @transaction.atomic
@@ -405,7 +410,7 @@ def send_draft_to_councils(budget: Budget, *, by, on: datetime.date, ab_meeting_
     budget.draft_sent_on = on
     budget.check_ab_meeting(ab_meeting_on)  # refuses a meeting less than the view period away
     expected = BudgetStatus.DRAFT if budget.is_amendment else BudgetStatus.FRAMEWORK_SENT
-    _move(budget, expected, BudgetStatus.DRAFT_SENT, draft_sent_on=on, ab_meeting_on=ab_meeting_on)
+    _move(budget, expected, BudgetStatus.DRAFT_SENT, by=by, on=on, draft_sent_on=on, ab_meeting_on=ab_meeting_on)
 
 
 @transaction.atomic
@@ -439,7 +444,7 @@ def propose(budget: Budget, *, by, on: datetime.date) -> None:
         raise ValidationError(_("This amendment changes nothing yet."))
     direct = budget.is_amendment and not budget.needs_council_views
     expected = BudgetStatus.DRAFT if direct else BudgetStatus.DRAFT_SENT
-    _move(budget, expected, BudgetStatus.PROPOSED, proposed_on=on)
+    _move(budget, expected, BudgetStatus.PROPOSED, by=by, on=on, proposed_on=on)
 
 
 @transaction.atomic
@@ -476,7 +481,7 @@ def decide(
     if outcome == DecisionOutcome.REJECTED and isinstance(document, Budget) and document.is_amendment:
         new_status = BudgetStatus.DRAFT_SENT if document.needs_council_views else BudgetStatus.DRAFT
     fields = {"adopted_on": meeting_on} if outcome == DecisionOutcome.ADOPTED else {}
-    _move(document, BudgetStatus.PROPOSED, new_status, **fields)
+    _move(document, BudgetStatus.PROPOSED, new_status, by=by, on=meeting_on, **fields)
     if outcome == DecisionOutcome.ADOPTED and isinstance(document, Budget) and document.is_amendment:
         # The amended version is replaced: the amendment is now the budget in force.
         Budget.objects.filter(pk=document.amends_id, status__in=ADOPTED_STATUSES).update(status=BudgetStatus.SUPERSEDED)
@@ -497,7 +502,7 @@ def decide(
 @transaction.atomic
 def send_to_province(document: Document, *, by, on: datetime.date) -> None:
     require_seat(by, Body.DAILY_BOARD, on)
-    _move(document, BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE, sent_to_province_on=on)
+    _move(document, BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE, by=by, on=on, sent_to_province_on=on)
 
 
 # --- What waits for whom (home pages) -------------------------------------------------------

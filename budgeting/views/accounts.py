@@ -59,6 +59,7 @@ def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "care_costs": services.care_costs(accounts),
             "results": accounts.activity_results.select_related("activity").order_by("activity__number"),
             "deadlines": services.accounts_deadlines(accounts, timezone.localdate()),
+            "steps": accounts.steps.select_related("by"),
             "decisions": accounts.decisions.prefetch_related("votes__seat__person", "votes__seat__municipality"),
             "is_db": access.has_role(request.user, Role.DAILY_BOARD),
             "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),

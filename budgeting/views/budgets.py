@@ -55,6 +55,7 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "views": budget.council_views.select_related("municipality", "replied_by"),
             "decisions": budget.decisions.prefetch_related("votes__seat__person", "votes__seat__municipality"),
             "versions": versions(budget),
+            "steps": budget.steps.select_related("by"),
             "changes": amendment_changes(budget) if budget.is_amendment else None,
             "accounts": getattr(budget, "accounts", None),
             "may_amend": office and in_force and not hasattr(budget, "accounts"),
@@ -205,7 +206,9 @@ def decision_page(request: HttpRequest, document, meeting) -> HttpResponse:
             message = _("The decision is recorded: %(document)s is now %(status)s.")
             messages.success(request, message % {"document": document, "status": document.get_status_display()})
             return redirect(document.get_absolute_url())
-    return render(request, "budgeting/decide.html", {"document": document, "form": form})
+    # The AB decides with the councils' views and the DB's replies in front of it.
+    views = document.council_views.select_related("municipality") if hasattr(document, "council_views") else None
+    return render(request, "budgeting/decide.html", {"document": document, "form": form, "views": views})
 
 
 @require_http_methods(["GET", "POST"])

@@ -110,6 +110,12 @@ def test_without_council_views_the_db_proposes_and_the_ab_adopts(adopted, staff_
     with pytest.raises(BudgetFrozenError):
         amendment.lines.update(amount=1)
     send_to_province(amendment, by=boards["chair"], on=D(2027, 3, 30))
+    steps = [(s.status, s.on, s.by) for s in amendment.steps.all()]
+    assert steps == [
+        ("proposed", D(2027, 3, 1), boards["chair"]),
+        ("adopted", D(2027, 3, 20), boards["ab_a"]),
+        ("province", D(2027, 3, 30), boards["chair"]),
+    ]
     labels = [d.label for d in budget_deadlines(amendment, D(2027, 4, 1))]
     assert labels == ["Vastgestelde begrotingswijziging aan GS, binnen 14 dagen (art. 35 Wgr)"]
     assert budget_deadlines(amendment, D(2027, 4, 1))[0].status == "done"

@@ -143,3 +143,19 @@ def test_home_pages_show_what_waits_for_whom(login, users, region, seats):
     assert "Wacht op het DB" not in ab_home and "Begrotingscyclus" not in ab_home
     contact_home = text(login(users["contact_weert"]).get("/"))
     assert "Wacht op" not in contact_home
+
+
+def test_the_ab_decides_with_the_views_and_replies_in_front_of_it(login, users, draft, region):
+    CouncilView.objects.create(
+        budget=draft,
+        municipality=region["weert"],
+        opinion="objection",
+        text="Lagere overhead.",
+        decided_on=datetime.date(2026, 6, 1),
+        entered_by=users["staff"],
+        reply="De overhead daalt vanaf het tweede jaar.",
+    )
+    Budget.objects.filter(pk=draft.pk).update(status=BudgetStatus.PROPOSED)
+    page = login(users["ab"]).get(reverse("budgeting:decide", args=[draft.pk])).content.decode()
+    assert "Weert: bezwaar" in page and "Lagere overhead." in page and "De overhead daalt" in page
+    assert reverse("budgeting:pdf", args=[draft.pk]) in page
