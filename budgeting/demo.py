@@ -101,9 +101,16 @@ ACTIVITIES = [
      "kansen tegenover autonomie en nabijheid.",
      "necessary", 4, [1, 4], "Onderzoeksrapport met advies.", []),
 ]  # fmt: skip
+
+
+def _plus_municipality(budget: Budget) -> Municipality:
+    """Weert buys the plus package from 2026, when it joins; before that Venray did."""
+    return Municipality.objects.get(slug="weert" if budget.year >= 2026 else "venray")
+
+
 PLUS_CONTENT = (
-    "Extra contractmanagement Wmo voor Weert: maandelijkse gesprekken met de tien grootste Wmo-aanbieders "
-    "van Weert en een kwartaalrapportage aan het college."
+    "Extra contractmanagement Wmo: maandelijkse gesprekken met de tien grootste Wmo-aanbieders "
+    "van de gemeente en een kwartaalrapportage aan het college."
 )
 
 
@@ -122,7 +129,7 @@ def _plan(budget: Budget) -> None:
         )
         activity.functions.set([functions[n] for n in function_numbers])
         activity.budget_lines.set([lines[name] for name in line_names if name in lines])
-    PlusPackage.objects.create(budget=budget, municipality=Municipality.objects.get(slug="weert"), content=PLUS_CONTENT)
+    PlusPackage.objects.create(budget=budget, municipality=_plus_municipality(budget), content=PLUS_CONTENT)
 
 
 def _lines(budget: Budget, kwartiermaker: bool) -> None:
@@ -161,7 +168,7 @@ def _lines(budget: Budget, kwartiermaker: bool) -> None:
             description="Extra contractmanagement Wmo",
             amount=Decimal("24000.00"),
             package="plus",
-            plus_municipality=Municipality.objects.get(slug="weert"),
+            plus_municipality=_plus_municipality(budget),
             position=11,
         )
     )
@@ -174,10 +181,10 @@ def _adopted(module: Module, year: int, by: User, dates: dict, kwartiermaker: bo
     _plan(budget)
     views = [
         (
-            "weert",
+            "weert" if budget.year >= 2026 else "venray",  # Weert takes part from 2026
             "objection",
             "De raad vraagt de overheadkosten te verlagen.",
-            "De overhead daalt vanaf het tweede jaar door de schaalvergroting; zie de meerjarenraming.",
+            "De overhead stijgt alleen met de indexering; per inwoner daalt zij door de schaalvergroting.",
         ),
         ("venlo", "none", "", "Het DB dankt de raad voor de instemming."),
     ]
@@ -243,7 +250,8 @@ def _accounts_2025(budget: Budget, by: User) -> AnnualAccounts:
         budget=budget,
         created_by=by,
         services_delivered=(
-            "Inkoop en contractering jeugdhulp en Wmo voor de zeven gemeenten van Noord-Limburg; contractmanagement "
+            "Inkoop en contractering jeugdhulp en Wmo voor de zeven gemeenten van Noord-Limburg, en via "
+            "dienstverleningsovereenkomsten voor gemeenten van Midden-Limburg; contractmanagement "
             "bij 142 aanbieders; 38.000 facturen gecontroleerd en betaald; kwartaalmonitor per gemeente; "
             "voorbereiding van de toetreding van Midden-Limburg per 1 januari 2026."
         ),

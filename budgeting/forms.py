@@ -68,7 +68,7 @@ class DbStepForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("step") == "draft" and not cleaned.get("ab_meeting_on"):
-            self.add_error("ab_meeting_on", _("Plan the AB meeting when sending the draft budget."))
+            self.add_error("ab_meeting_on", _("Plan the AB meeting when sending the draft to the councils."))
         return cleaned
 
 

@@ -206,8 +206,9 @@ def visible_budgets(user: AnyUser):
     if is_internal(user):
         return Budget.objects.all()
     if has_role(user, Role.CONTACT):
+        # Drafts in preparation are the office's; a council sees a budget once the draft is sent to it.
         modules = Membership.objects.filter(municipality__in=visible_municipalities(user)).values("module")
-        return Budget.objects.filter(module__in=modules)
+        return Budget.objects.filter(module__in=modules).exclude(status__in=("draft", "framework"))
     return Budget.objects.none()
 
 
@@ -218,14 +219,15 @@ def get_budget_for_user(user: AnyUser, pk: int):
         budget = visible_budgets(user).select_related("module", "created_by").get(pk=pk)
     except Budget.DoesNotExist:
         raise Http404(_("No such budget.")) from None
-    return budget, has_role(user, *OFFICE_ROLES) and not budget.is_frozen
+    return budget, has_role(user, *OFFICE_ROLES) and budget.is_editable
 
 
 def visible_accounts(user: AnyUser):
     """Annual accounts follow the budget they account for."""
     from budgeting.models import AnnualAccounts
 
-    return AnnualAccounts.objects.filter(budget__in=visible_budgets(user))
+    accounts = AnnualAccounts.objects.filter(budget__in=visible_budgets(user))
+    return accounts if is_internal(user) else accounts.exclude(status="draft")
 
 
 def get_accounts_for_user(user: AnyUser, pk: int):

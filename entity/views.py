@@ -58,6 +58,11 @@ def home(request: HttpRequest) -> HttpResponse:
         context["own_modules"] = Module.objects.filter(
             pk__in=Membership.objects.active_on(today).filter(municipality=own).values("module")
         )
+        if not access.is_internal(user):
+            context["with_the_council"] = [
+                (budget, budget.council_views.filter(municipality=own).first())
+                for budget in access.visible_budgets(user).filter(status="councils").select_related("module")
+            ]
     if access.can_edit_contracts(user):
         context.update(_office_worklist(user, today))
         context["budget_deadlines"] = upcoming_deadlines(today)

@@ -197,6 +197,17 @@ class Budget(models.Model):
         return self.status in FROZEN_STATUSES
 
     @property
+    def is_editable(self) -> bool:
+        """Lines and plan change only before the draft goes to the councils: they comment on a
+        fixed document. After that, a rejection by the AB reopens it."""
+        return self.status in (BudgetStatus.DRAFT, BudgetStatus.FRAMEWORK_SENT)
+
+    def get_status_display(self) -> str:
+        if self.is_amendment and self.status == BudgetStatus.DRAFT_SENT:
+            return str(_("draft amendment sent to the councils"))
+        return str(BudgetStatus(self.status).label)
+
+    @property
     def is_amendment(self) -> bool:
         return self.amends_id is not None
 
@@ -228,8 +239,8 @@ class Budget(models.Model):
         if earliest is not None and date < earliest:
             raise ValidationError(
                 _(
-                    "The AB can adopt the budget from %(date)s: councils have %(weeks)d weeks for their view after the "
-                    "draft budget was sent on %(sent)s."
+                    "The AB can decide from %(date)s: councils have %(weeks)d weeks for their view after the "
+                    "draft is sent on %(sent)s."
                 )
                 % {
                     "date": f"{earliest:%d-%m-%Y}",

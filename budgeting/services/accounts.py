@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budgeting.models import (
@@ -76,6 +77,11 @@ class AccountsSummary:
         return not self.missing and not self.unexplained
 
     @property
+    def total_variance(self) -> Decimal:
+        """Realised minus budgeted, the sign of every line's variance: an underspend is negative."""
+        return self.realised_total - self.budgeted_total
+
+    @property
     def result(self) -> Decimal:
         """Positive: a surplus that goes back to the participants; negative: a deficit."""
         return self.budgeted_total - self.realised_total
@@ -114,6 +120,8 @@ def open_accounts(budget: Budget, *, by) -> AnnualAccounts:
         raise ValidationError(_("An amendment of this budget is in progress; decide on it first."))
     if hasattr(budget, "accounts"):
         raise ValidationError(_("The annual accounts of this budget already exist."))
+    if timezone.localdate().year < budget.year:
+        raise ValidationError(_("The annual accounts are made once the budget year has begun."))
     return AnnualAccounts.objects.create(budget=budget, created_by=by)
 
 

@@ -31,6 +31,7 @@ from budgeting.models import (
     LineKind,
     MemberVote,
     Package,
+    PlanActivity,
     PlusPackage,
     Vote,
 )
@@ -187,13 +188,17 @@ def start_amendment(budget: Budget, *, by, reason: str, needs_council_views: boo
         for p in budget.plus_packages.all()
     )
     for activity in budget.activities.prefetch_related("functions", "budget_lines"):
-        functions = list(activity.functions.all())
-        lines = [copies[line.pk] for line in activity.budget_lines.all() if line.pk in copies]
-        activity.pk = None
-        activity.budget = amendment
-        activity.save()
-        activity.functions.set(functions)
-        activity.budget_lines.set(lines)
+        copy = PlanActivity.objects.create(
+            budget=amendment,
+            number=activity.number,
+            title=activity.title,
+            description=activity.description,
+            priority=activity.priority,
+            quarter=activity.quarter,
+            deliverables=activity.deliverables,
+        )
+        copy.functions.set(activity.functions.all())
+        copy.budget_lines.set([copies[line.pk] for line in activity.budget_lines.all() if line.pk in copies])
     return amendment
 
 
@@ -222,6 +227,10 @@ def amendment_changes(amendment: Budget) -> list[LineChange]:
     old_totals, new_totals = budget_totals(amendment.amends).first, budget_totals(amendment).first
     changes.append(LineChange(_("Contingency"), old_totals.contingency, new_totals.contingency))
     return [c for c in changes if c.difference]
+
+
+def change_total(changes: list[LineChange]) -> LineChange:
+    return LineChange(_("Total"), sum((c.before for c in changes), ZERO), sum((c.after for c in changes), ZERO))
 
 
 def versions(budget: Budget) -> list[Budget]:
@@ -263,6 +272,9 @@ def budget_deadlines(budget: Budget, today: datetime.date | None = None) -> list
     before = budget.year - 1
     deadlines = []
     due = _day_before(before, rules.framework_month, rules.framework_day)
+    draft = _draft_deadline(budget, rules, today, _("Draft budget to the councils"))
+    if draft.due is not None:
+        due = min(due, draft.due)  # the frameworks come before the draft that follows them
     deadlines.append(
         Deadline(
             _("Framework letter to the councils (art. 34b Wgr)"),
@@ -271,7 +283,7 @@ def budget_deadlines(budget: Budget, today: datetime.date | None = None) -> list
             _status(due, budget.framework_sent_on, today),
         )
     )
-    deadlines.append(_draft_deadline(budget, rules, today, _("Draft budget to the councils")))
+    deadlines.append(draft)
     due = datetime.date(before, 12, 31)
     deadlines.append(
         Deadline(
@@ -472,14 +484,15 @@ def decide(
         raise ValidationError(_("The votes recorded do not carry an adoption."))
     if not minutes_reference.strip():
         raise ValidationError(_("Give the reference of the minutes."))
-    # A rejected document goes back to the DB (status "with the councils"), a postponed one stays.
+    # A postponed document stays proposed. A rejected one goes back to be revised: the councils
+    # commented on a fixed draft, so a changed draft must go to them again.
     new_status = {
         DecisionOutcome.ADOPTED: BudgetStatus.ADOPTED,
-        DecisionOutcome.REJECTED: BudgetStatus.DRAFT_SENT,
+        DecisionOutcome.REJECTED: BudgetStatus.DRAFT,
         DecisionOutcome.POSTPONED: BudgetStatus.PROPOSED,
     }[DecisionOutcome(outcome)]
-    if outcome == DecisionOutcome.REJECTED and isinstance(document, Budget) and document.is_amendment:
-        new_status = BudgetStatus.DRAFT_SENT if document.needs_council_views else BudgetStatus.DRAFT
+    if outcome == DecisionOutcome.REJECTED and isinstance(document, Budget) and not document.is_amendment:
+        new_status = BudgetStatus.FRAMEWORK_SENT
     fields = {"adopted_on": meeting_on} if outcome == DecisionOutcome.ADOPTED else {}
     _move(document, BudgetStatus.PROPOSED, new_status, by=by, on=meeting_on, **fields)
     if outcome == DecisionOutcome.ADOPTED and isinstance(document, Budget) and document.is_amendment:

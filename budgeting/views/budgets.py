@@ -14,7 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from budgeting import services
 from budgeting.forms import AmendmentForm, BudgetLineForm, CouncilViewForm, DbStepForm, DecisionForm, ReplyForm
 from budgeting.models import ADOPTED_STATUSES, BudgetFrozenError, BudgetLine, BudgetStatus, CouncilView, LineKind
-from budgeting.services import amendment_changes, budget_deadlines, budget_totals, current_version, versions
+from budgeting.services import (
+    amendment_changes,
+    budget_deadlines,
+    budget_totals,
+    change_total,
+    current_version,
+    versions,
+)
 from entity import access
 from entity.access import OFFICE_ROLES, Role
 from entity.models import BoardSeat, Body
@@ -42,6 +49,8 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     office = access.has_role(request.user, *OFFICE_ROLES)
     in_force = budget.status in ADOPTED_STATUSES and current_version(budget.module, budget.year) == budget
+    amending = budget.amendments.exclude(status__in=ADOPTED_STATUSES).exists()
+    changes = amendment_changes(budget) if budget.is_amendment else None
     return render(
         request,
         "budgeting/budget_detail.html",
@@ -56,10 +65,15 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "decisions": budget.decisions.prefetch_related("votes__seat__person", "votes__seat__municipality"),
             "versions": versions(budget),
             "steps": budget.steps.select_related("by"),
-            "changes": amendment_changes(budget) if budget.is_amendment else None,
+            "changes": changes,
+            "change_total": change_total(changes) if changes else None,
             "accounts": getattr(budget, "accounts", None),
-            "may_amend": office and in_force and not hasattr(budget, "accounts"),
-            "may_open_accounts": office and in_force and not hasattr(budget, "accounts"),
+            "may_amend": office and in_force and not amending and not hasattr(budget, "accounts"),
+            "may_open_accounts": office
+            and in_force
+            and not amending
+            and not hasattr(budget, "accounts")
+            and timezone.localdate().year >= budget.year,
             "is_db": access.has_role(request.user, Role.DAILY_BOARD),
             "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),
             "may_enter_view": access.has_role(request.user, Role.STAFF, Role.MANAGER, Role.CONTACT),
@@ -82,7 +96,7 @@ def _refused(request: HttpRequest, error: Exception) -> None:
 def line_form(request: HttpRequest, pk: int, line_pk: int | None = None) -> HttpResponse:
     budget, can_edit = access.get_budget_for_user(request.user, pk)
     if not can_edit:
-        messages.error(request, _("This budget has been adopted; its lines cannot change. Make an amendment."))
+        messages.error(request, _("The lines of this document can no longer change at this stage."))
         return redirect("budgeting:detail", pk=budget.pk)
     line = get_object_or_404(BudgetLine, pk=line_pk, budget=budget) if line_pk else BudgetLine(budget=budget)
     form = BudgetLineForm(request.POST or None, instance=line)
@@ -96,9 +110,11 @@ def line_form(request: HttpRequest, pk: int, line_pk: int | None = None) -> Http
 @require_POST
 @office_only
 def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, can_edit = access.get_budget_for_user(request.user, pk)
     line = get_object_or_404(BudgetLine, pk=line_pk, budget=budget)
     try:
+        if not can_edit:
+            raise BudgetFrozenError(_("The lines of this document can no longer change at this stage."))
         line.delete()
     except BudgetFrozenError as error:
         _refused(request, error)
@@ -132,7 +148,8 @@ def db_step(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         _refused(request, error)
     else:
-        messages.success(request, _("Done: the budget is now %(status)s.") % {"status": budget.get_status_display()})
+        message = _("Done: %(document)s is now %(status)s.")
+        messages.success(request, message % {"document": budget, "status": budget.get_status_display()})
     return redirect("budgeting:detail", pk=budget.pk)
 
 

@@ -17,6 +17,7 @@ from portal.pdf import pdf_response
 def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     budget, _can_edit = access.get_budget_for_user(request.user, pk)
     totals = services.budget_totals(budget)
+    changes = services.amendment_changes(budget) if budget.is_amendment else None
     rows = [
         (line, [line.amount_in(offset, budget.indexation_percent) for offset in range(len(totals.years))])
         for line in budget.lines.select_related("function", "plus_municipality")
@@ -28,7 +29,8 @@ def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "other_rows": [r for r in rows if r[0].kind == LineKind.OTHER],
         "activities": budget.activities.prefetch_related("functions", "budget_lines"),
         "packages": [(p, totals.plus.get(p.municipality)) for p in budget.plus_packages.select_related("municipality")],
-        "changes": services.amendment_changes(budget) if budget.is_amendment else None,
+        "changes": changes,
+        "change_total": services.change_total(changes) if changes else None,
         "views": budget.council_views.select_related("municipality"),
         "decision": budget.decisions.filter(outcome="adopted").prefetch_related("votes").first(),
         "deadlines": services.budget_deadlines(budget, timezone.localdate()),

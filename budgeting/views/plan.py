@@ -20,7 +20,7 @@ office_only = access.role_required(*OFFICE_ROLES)
 def _editable(request: HttpRequest, pk: int) -> Budget | None:
     budget, can_edit = access.get_budget_for_user(request.user, pk)
     if not can_edit:
-        messages.error(request, _("This budget has been adopted; its plan cannot change. Make an amendment."))
+        messages.error(request, _("The plan of this document can no longer change at this stage."))
         return None
     return budget
 
@@ -79,12 +79,14 @@ def plus_form(request: HttpRequest, pk: int, package_pk: int | None = None) -> H
 @require_POST
 @office_only
 def plan_item_delete(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, can_edit = access.get_budget_for_user(request.user, pk)
     model = {"activiteit": PlanActivity, "pluspakket": PlusPackage}.get(kind)
     if model is None:
         raise Http404(_("No such part of the plan."))
     item = get_object_or_404(model, pk=item_pk, budget=budget)
     try:
+        if not can_edit:
+            raise BudgetFrozenError(_("The plan of this document can no longer change at this stage."))
         item.delete()
     except BudgetFrozenError as error:
         messages.error(request, str(error))

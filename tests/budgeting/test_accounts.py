@@ -112,6 +112,13 @@ def test_accounts_are_opened_only_for_the_budget_in_force(adopted_2025, staff_us
         start_amendment(adopted_2025, by=staff_user, reason="te laat", needs_council_views=False)
 
 
+def test_accounts_wait_for_the_budget_year(staff_user, region):
+    future = Budget.objects.create(module=Module.objects.get(number=1), year=2099, created_by=staff_user)
+    Budget.objects.filter(pk=future.pk).update(status=BudgetStatus.ADOPTED)
+    with pytest.raises(ValidationError, match="begrotingsjaar is begonnen"):
+        open_accounts(future, by=staff_user)
+
+
 def test_variance_without_explanation_saves_nothing(accounts):
     with pytest.raises(ValidationError, match="ICT"):
         realise(accounts, Contractmanager=("150000.00", ""), ICT=("40000.00", ""))

@@ -21,6 +21,7 @@ from budgeting.services import (
     start_amendment,
     versions,
 )
+from entity.models import Function
 from tests.budgeting.helpers import other, personnel
 
 D = datetime.date
@@ -33,6 +34,7 @@ def adopted(budget, region):
     ict = other(budget, "45000.00")
     activity = PlanActivity.objects.create(budget=budget, number=1, title="Monitoring", quarter=2)
     activity.budget_lines.set([contract_manager, ict])
+    activity.functions.set(Function.objects.filter(number__in=[3, 5]))
     PlusPackage.objects.create(budget=budget, municipality=region["weert"], content="Extra")
     Budget.objects.filter(pk=budget.pk).update(status=BudgetStatus.SENT_TO_PROVINCE, adopted_on=D(2026, 7, 8))
     budget.refresh_from_db()
@@ -52,6 +54,7 @@ def test_an_amendment_is_a_copy_with_its_plan(adopted, staff_user):
     assert [line.source_line for line in amendment.lines.all()] == list(adopted.lines.all())
     copied = amendment.activities.get()
     assert {line.budget_id for line in copied.budget_lines.all()} == {amendment.pk}
+    assert [f.number for f in copied.functions.all()] == [3, 5]
     assert amendment.plus_packages.get().content == "Extra"
     assert amendment_changes(amendment) == []  # nothing changed yet
 
@@ -141,7 +144,7 @@ def test_with_council_views_the_draft_goes_to_the_councils_first(adopted, staff_
     )
     amendment.refresh_from_db()
     adopted.refresh_from_db()
-    assert amendment.status == BudgetStatus.DRAFT_SENT  # back to the DB
+    assert amendment.status == BudgetStatus.DRAFT  # back to the office to revise, then to the councils again
     assert adopted.status == BudgetStatus.SENT_TO_PROVINCE  # the adopted version stays in force
 
 

@@ -132,9 +132,16 @@ def test_deadlines_follow_the_law(budget):
     budget.adopted_on = D(2026, 7, 1)
     labels = {d.label.split(" (")[0].split(",")[0]: d for d in budget_deadlines(budget, today=D(2026, 4, 10))}
     framework = labels["Kaderbrief aan de raden"]
-    assert (framework.due, framework.status) == (D(2026, 4, 29), "due soon")
+    assert (framework.due, framework.status) == (D(2026, 4, 8), "late")  # not after the draft's deadline
+    budget.ab_meeting_on = D(2026, 9, 1)
+    framework = budget_deadlines(budget, today=D(2026, 4, 10))[0]
+    assert (framework.due, framework.status) == (D(2026, 4, 29), "due soon")  # before 30 April (art. 34b)
+    budget.ab_meeting_on = D(2026, 7, 1)
+    labels = {d.label.split(" (")[0].split(",")[0]: d for d in budget_deadlines(budget, today=D(2026, 4, 10))}
     draft = labels["Ontwerpbegroting aan de raden"]
     assert draft.due == D(2026, 4, 8) and draft.status == "late"
+    budget.ab_meeting_on = D(2026, 6, 1)  # the frameworks must come before the draft that follows them
+    assert budget_deadlines(budget, today=D(2026, 3, 1))[0].due == D(2026, 3, 9)
     province = labels["Vastgestelde begroting aan GS"]
     assert province.due == D(2026, 7, 15)  # within 14 days of adoption, which comes before 14 September
     budget.adopted_on = D(2026, 9, 10)
@@ -272,7 +279,7 @@ def test_decisions_follow_the_votes(budget, boards, region, outcome, vote_change
     call()
     expected = {
         "adopted": BudgetStatus.ADOPTED,
-        "rejected": BudgetStatus.DRAFT_SENT,
+        "rejected": BudgetStatus.FRAMEWORK_SENT,  # back to the DB to revise and send again
         "postponed": BudgetStatus.PROPOSED,
     }[outcome]
     assert Budget.objects.get(pk=budget.pk).status == expected

@@ -30,11 +30,13 @@ def weasyprint_errors(caplog):
     assert not [r for r in caplog.records if r.name.startswith("weasyprint") and r.levelno >= logging.ERROR]
 
 
-def test_draft_budget_pdf_says_it_is_not_adopted(login, contact_weert, budget, weasyprint_errors):
+def test_draft_budget_pdf_says_it_is_not_adopted(login, staff_user, contact_weert, budget, weasyprint_errors):
     personnel(budget)
     other(budget, "45000.00")
     PlanActivity.objects.create(budget=budget, number=1, title="Dashboard", quarter=3, priority="optional")
-    response = login(contact_weert).get(reverse("budgeting:pdf", args=[budget.pk]))
+    url = reverse("budgeting:pdf", args=[budget.pk])
+    assert login(contact_weert).get(url).status_code == 404  # a draft in preparation is the office's
+    response = login(staff_user).get(url)
     assert response["Content-Type"] == "application/pdf"
     assert 'filename="begroting-2027-module-1-versie-1.pdf"' in response["Content-Disposition"]
     text, pages = pdf_text(response)

@@ -21,7 +21,7 @@ def test_budget_page_shows_lines_estimate_deadlines_views_and_votes(login, users
     for year in (2027, 2028, 2029, 2030):
         assert f">{year}</th>" in html
     assert "Kaderbrief aan de raden" in html and "op tijd gedaan" in html
-    assert "Weert: bezwaar" in html and "De overhead daalt" in html
+    assert "Weert: bezwaar" in html and "De overhead stijgt alleen met de indexering" in html
     assert "vastgesteld" in html and "tegen" in html
     assert "Pluspakket Weert: €\u00a024.000,00" in html
 
@@ -36,7 +36,9 @@ def test_draft_budget_copied_from_last_year(login, users, demo_budgets):
 def test_contact_sees_budgets_of_its_modules_only(login, users, demo_budgets, region):
     from entity.models import Module
 
-    other_module = Budget.objects.create(module=Module.objects.get(number=2), year=2027, created_by=users["staff"])
+    other_module = Budget.objects.create(
+        module=Module.objects.get(number=2), year=2027, created_by=users["staff"], status="councils"
+    )
     client = login(users["contact_weert"])
     assert client.get(reverse("budgeting:detail", args=[demo_budgets[2027].pk])).status_code == 200
     assert client.get(reverse("budgeting:detail", args=[other_module.pk])).status_code == 200  # Weert is in module 2

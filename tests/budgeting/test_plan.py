@@ -100,6 +100,8 @@ def test_only_participants_can_have_a_plus_package(login, staff_user, region):
 
 def test_contact_reads_the_plan_but_cannot_change_it(login, contact_weert, budget, activity):
     client = login(contact_weert)
+    assert client.get(reverse("budgeting:plan", args=[budget.pk])).status_code == 404  # still in preparation
+    Budget.objects.filter(pk=budget.pk).update(status=BudgetStatus.DRAFT_SENT)
     assert client.get(reverse("budgeting:plan", args=[budget.pk])).status_code == 200
     assert client.get(reverse("budgeting:activity_edit", args=[budget.pk, activity.pk])).status_code == 403
     assert (

@@ -159,3 +159,36 @@ def test_the_ab_decides_with_the_views_and_replies_in_front_of_it(login, users, 
     page = login(users["ab"]).get(reverse("budgeting:decide", args=[draft.pk])).content.decode()
     assert "Weert: bezwaar" in page and "Lagere overhead." in page and "De overhead daalt" in page
     assert reverse("budgeting:pdf", args=[draft.pk]) in page
+
+
+def test_a_contact_sees_what_is_with_its_council(login, users, draft, region):
+    Budget.objects.filter(pk=draft.pk).update(status=BudgetStatus.DRAFT_SENT, draft_sent_on=datetime.date(2026, 4, 1))
+    client = login(users["contact_weert"])
+    page = client.get("/").content.decode()
+    assert (
+        "Bij uw raad voor een zienswijze" in page
+        and 'mogelijk tot <time datetime="2026-06-24">24-06-2026</time>' in page
+    )
+    assert reverse("budgeting:view_add", args=[draft.pk]) in page
+    CouncilView.objects.create(
+        budget=draft,
+        municipality=region["weert"],
+        opinion="none",
+        decided_on=datetime.date(2026, 6, 1),
+        entered_by=users["contact_weert"],
+    )
+    assert "zienswijze vastgelegd: geen bezwaar" in client.get("/").content.decode()
+
+
+def test_a_draft_with_the_councils_no_longer_changes(login, users, draft):
+    line = BudgetLine.objects.create(budget=draft, kind="other", description="ICT", amount=Decimal("100.00"))
+    Budget.objects.filter(pk=draft.pk).update(status=BudgetStatus.DRAFT_SENT)
+    client = login(users["staff"])
+    response = client.post(
+        reverse("budgeting:line_edit", args=[draft.pk, line.pk]),
+        {"kind": "other", "description": "ICT", "amount": "999,00", "nature": "structural", "package": "basic"},
+    )
+    assert response.status_code == 302
+    client.post(reverse("budgeting:line_delete", args=[draft.pk, line.pk]))
+    assert BudgetLine.objects.get(pk=line.pk).amount == Decimal("100.00")
+    assert "Regel toevoegen" not in client.get(reverse("budgeting:detail", args=[draft.pk])).content.decode()
