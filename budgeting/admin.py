@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from budgeting.models import (
+    AllocationKeyShare,
     AnnualAccounts,
     BoardDecision,
     Budget,
@@ -8,9 +10,11 @@ from budgeting.models import (
     CouncilView,
     CycleStep,
     DeadlineRules,
+    FinancialFrame,
     MemberVote,
     PlanActivity,
     RealisedLine,
+    StatementDownload,
 )
 
 
@@ -43,6 +47,10 @@ class BudgetLineInline(FrozenInline):
     exclude = ["source_line"]
 
 
+class KeyShareInline(FrozenInline):
+    model = AllocationKeyShare
+
+
 class PlanActivityInline(FrozenInline):
     model = PlanActivity
     fields = ["number", "title", "priority", "quarter"]
@@ -61,7 +69,7 @@ class BudgetAdmin(admin.ModelAdmin):
         "sent_to_province_on",
         "created_by",
     ]
-    inlines = [BudgetLineInline, PlanActivityInline]
+    inlines = [BudgetLineInline, KeyShareInline, PlanActivityInline]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return not (obj and obj.is_frozen) and super().has_change_permission(request, obj)
@@ -134,3 +142,23 @@ class CycleStepAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(StatementDownload)
+class StatementDownloadAdmin(CycleStepAdmin):
+    """The log of every statement downloaded: readable, never editable."""
+
+    list_display = ["at", "user", "kind", "budget", "accounts", "municipality"]
+    list_filter = ["kind", "municipality"]
+    date_hierarchy = "at"
+
+
+@admin.register(FinancialFrame)
+class FinancialFrameAdmin(admin.ModelAdmin):
+    list_display = ["municipality", "module", "year", "amount", "recorded_by", "recorded_at"]
+    list_filter = ["module", "year"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.recorded_by, obj.recorded_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)

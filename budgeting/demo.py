@@ -22,6 +22,7 @@ from budgeting.models import (
     BudgetStatus,
     CouncilView,
     CycleStep,
+    FinancialFrame,
     MemberVote,
     PlanActivity,
     PlusPackage,
@@ -336,4 +337,36 @@ def load_budget_demo() -> int:
     amendment.lines.filter(description="Inkoopadviseur").update(fte=Decimal("2.50"))
     amendment.lines.filter(description="Ingehuurde expertise").update(amount=Decimal("30000.00"))
     copy_from_adopted(module, 2028, by=by)
+    _financial_frames(module, 2026, by)
     return 5
+
+
+# What each municipality set aside for module 1 in 2026 (a manager records them): two of the
+# joining municipalities would exceed theirs, which the joining scenario flags.
+FRAMES_2026 = {
+    "beesel": 45000,
+    "bergen-l": 45000,
+    "gennep": 60000,
+    "horst-aan-de-maas": 145000,
+    "peel-en-maas": 150000,
+    "venlo": 340000,
+    "venray": 150000,
+    "echt-susteren": 75000,
+    "leudal": 75000,
+    "maasgouw": 60000,
+    "nederweert": 45000,
+    "roerdalen": 50000,
+    "roermond": 120000,
+    "weert": 150000,
+}
+
+
+def _financial_frames(module: Module, year: int, by) -> None:
+    for municipality in Municipality.objects.filter(slug__in=FRAMES_2026):
+        FinancialFrame.objects.create(
+            module=module,
+            year=year,
+            municipality=municipality,
+            amount=Decimal(FRAMES_2026[municipality.slug]),
+            recorded_by=by,
+        )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budgeting.models import (
     ActivityState,
+    AllocationMethod,
     AnnualAccounts,
     Budget,
     BudgetLine,
@@ -292,3 +293,98 @@ class AccountsStepForm(forms.Form):
     ]
     step = forms.ChoiceField(choices=STEPS, widget=forms.HiddenInput)
     on = forms.DateField(label=_("Date"), widget=DateInput())
+
+
+class AllocationBasisForm(forms.Form):
+    """Inhabitants on a reference date, or a fixed key per participant summing to exactly 100 %."""
+
+    method = forms.ChoiceField(
+        label=_("Basis of the contributions"), choices=AllocationMethod.choices, widget=forms.RadioSelect
+    )
+    reference_date = forms.DateField(
+        label=_("Reference date for the inhabitants"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Empty: 1 January of the year before the budget year."),
+        error_messages={"invalid": _("Enter a valid date, for example 01-01-2026.")},
+    )
+
+    def __init__(self, *args, budget: Budget, participants, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.participants = list(participants)
+        key = {k.municipality_id: k.percent for k in budget.key_shares.all()}
+        self.initial.update(method=budget.allocation_method, reference_date=budget.allocation_reference_date)
+        for m in self.participants:
+            self.fields[f"key_{m.pk}"] = forms.DecimalField(
+                label=_("Key share %(name)s (%%)") % {"name": m.name},
+                required=False,
+                max_digits=5,
+                decimal_places=2,
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "num", "size": 7}),
+            )
+            self.initial[f"key_{m.pk}"] = key.get(m.pk)
+
+    def key_fields(self):
+        return [self[f"key_{m.pk}"] for m in self.participants]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("method") != AllocationMethod.KEY:
+            return cleaned
+        total = Decimal(0)
+        for m in self.participants:
+            value = cleaned.get(f"key_{m.pk}")
+            if value is None:
+                if f"key_{m.pk}" not in self.errors:
+                    self.add_error(f"key_{m.pk}", _("Give the key share of %(name)s.") % {"name": m.name})
+                continue
+            total += value
+        if not self.errors and total != 100:
+            raise forms.ValidationError(
+                _("The key shares add up to %(total)s %%; they must add up to exactly 100 %%.")
+                % {"total": f"{total:.2f}".replace(".", ",")}
+            )
+        return cleaned
+
+    @property
+    def key(self) -> dict:
+        return {m: self.cleaned_data[f"key_{m.pk}"] for m in self.participants}
+
+
+class ScenarioForm(forms.Form):
+    voor = forms.DateField(
+        label=_("Participants on (before)"),
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a valid date, for example 01-01-2026.")},
+    )
+    na = forms.DateField(
+        label=_("Participants on (after)"),
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a valid date, for example 01-01-2026.")},
+    )
+
+
+class FinancialFrameForm(forms.Form):
+    """The financial frame of each municipality for this module and year; empty: none recorded."""
+
+    def __init__(self, *args, municipalities, frames: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipalities = list(municipalities)
+        for m in self.municipalities:
+            self.fields[f"frame_{m.pk}"] = forms.DecimalField(
+                label=_("Financial frame %(name)s") % {"name": m.name},
+                required=False,
+                max_digits=14,
+                decimal_places=2,
+                min_value=Decimal(0),
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "num"}),
+            )
+            self.initial[f"frame_{m.pk}"] = frames.get(m.pk)
+
+    @property
+    def frames(self) -> dict:
+        return {m: self.cleaned_data[f"frame_{m.pk}"] for m in self.municipalities}

@@ -1,6 +1,40 @@
 from django.urls import path
 
-from budgeting.views import accounts, budgets, documents, plan
+from budgeting.views import accounts, allocation, budgets, documents, plan
+
+
+def _allocation_urls(prefix: str, kind: str) -> list:
+    """The same allocation pages for a budget and for annual accounts."""
+    k = {"kind": kind}
+    return [
+        path(f"{prefix}/<int:pk>/kostenverdeling/", allocation.allocation_table_page, k, name=f"{kind}_allocation"),
+        path(
+            f"{prefix}/<int:pk>/kostenverdeling.csv",
+            allocation.allocation_export,
+            {**k, "fmt": "csv"},
+            name=f"{kind}_allocation_csv",
+        ),
+        path(
+            f"{prefix}/<int:pk>/kostenverdeling.xlsx",
+            allocation.allocation_export,
+            {**k, "fmt": "xlsx"},
+            name=f"{kind}_allocation_xlsx",
+        ),
+        path(
+            f"{prefix}/<int:pk>/kostenverdeling.zip",
+            allocation.allocation_export,
+            {**k, "fmt": "zip"},
+            name=f"{kind}_allocation_zip",
+        ),
+        path(f"{prefix}/<int:pk>/kostenverdeling/<slug:slug>/", allocation.statement, k, name=f"{kind}_statement"),
+        path(
+            f"{prefix}/<int:pk>/kostenverdeling/<slug:slug>/pdf/",
+            allocation.statement_pdf,
+            k,
+            name=f"{kind}_statement_pdf",
+        ),
+    ]
+
 
 app_name = "budgeting"
 urlpatterns = [
@@ -36,4 +70,10 @@ urlpatterns = [
     path("jaarrekeningen/<int:pk>/sjabloon.csv", accounts.accounts_template, name="accounts_template"),
     path("jaarrekeningen/<int:pk>/stap/", accounts.accounts_step, name="accounts_step"),
     path("jaarrekeningen/<int:pk>/besluit/", accounts.accounts_decide, name="accounts_decide"),
+    path("begrotingen/<int:pk>/kostenverdeling/grondslag/", allocation.allocation_basis, name="allocation_basis"),
+    path("begrotingen/<int:pk>/toetredingsscenario/", allocation.scenario, name="scenario"),
+    path("begrotingen/<int:pk>/toetredingsscenario/pdf/", allocation.scenario_pdf, name="scenario_pdf"),
+    path("begrotingen/<int:pk>/financiele-kaders/", allocation.financial_frames, name="frames"),
+    *_allocation_urls("begrotingen", "budget"),
+    *_allocation_urls("jaarrekeningen", "accounts"),
 ]

@@ -18,6 +18,10 @@ from openpyxl.utils import get_column_letter
 Column = tuple[str, Callable[[object], object]]
 
 
+class Figure(Decimal):
+    """A Decimal that is not money (a percentage, a key share): no euro sign in the XLSX."""
+
+
 def _csv_value(value: object) -> str:
     if value is None:
         return ""
@@ -52,6 +56,10 @@ DATE_FORMAT = "dd-mm-yyyy"
 
 
 def _xlsx_cell(worksheet, value: object) -> object:
+    if isinstance(value, Figure):
+        cell = WriteOnlyCell(worksheet, value=Decimal(value))
+        cell.number_format = "0.00"
+        return cell
     if isinstance(value, Decimal):
         cell = WriteOnlyCell(worksheet, value=value)
         cell.number_format = MONEY_FORMAT

@@ -240,6 +240,38 @@ def get_accounts_for_user(user: AnyUser, pk: int):
     return accounts, has_role(user, *OFFICE_ROLES) and not accounts.is_frozen
 
 
+# --- Cost allocation -------------------------------------------------------------------------
+
+
+def can_see_allocation_table(user: AnyUser) -> bool:
+    """Every participant's contribution at once (table, CSV, XLSX, ZIP, joining scenario): the
+    entity's own people and the boards. A contact sees its own statement only."""
+    return is_internal(user)
+
+
+def can_set_allocation_basis(user: AnyUser, budget) -> bool:
+    """The office chooses inhabitants or a fixed key while the budget is still a draft."""
+    return has_role(user, *OFFICE_ROLES) and budget.is_editable
+
+
+def can_record_financial_frames(user: AnyUser) -> bool:
+    return has_role(user, Role.MANAGER)
+
+
+def get_allocation_document_for_user(user: AnyUser, kind: str, pk: int):
+    """The budget (``kind`` "budget") or annual accounts whose allocation is asked for; 404 when
+    the user may not see it."""
+    if kind == "accounts":
+        return get_accounts_for_user(user, pk)[0]
+    return get_budget_for_user(user, pk)[0]
+
+
+def get_statement_municipality_for_user(user: AnyUser, slug: str) -> Municipality:
+    """Whose statement: a contact only its own municipality's (another's is 404), like every
+    other object of another municipality."""
+    return get_municipality_for_user(user, slug)[0]
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 

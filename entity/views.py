@@ -63,6 +63,11 @@ def home(request: HttpRequest) -> HttpResponse:
                 (budget, budget.council_views.filter(municipality=own).first())
                 for budget in access.visible_budgets(user).filter(status="councils").select_related("module")
             ]
+            # Its cost-allocation statements: the budgets and accounts it can see, newest first.
+            context["statements"] = [
+                *access.visible_budgets(user).exclude(status="superseded").select_related("module")[:6],
+                *access.visible_accounts(user).select_related("budget__module")[:3],
+            ]
     if access.can_edit_contracts(user):
         context.update(_office_worklist(user, today))
         context["budget_deadlines"] = upcoming_deadlines(today)

@@ -26,6 +26,7 @@ READ = {**INTERNAL, "contact_weert": 200, "norole": 403}
 POST_ONLY = dict.fromkeys(INTERNAL | {"contact_weert": 0, "norole": 0}, 405)
 # A draft in preparation is the office's: a contact gets 404 until the draft goes to the councils.
 READ_DRAFT = {**INTERNAL, "contact_weert": 404, "norole": 403}
+TABLE = {**INTERNAL, "contact_weert": 403, "norole": 403}
 BOARDS = {**dict.fromkeys(INTERNAL, 403), "db": 200, "ab": 200, "contact_weert": 403, "norole": 403}
 EXPECTED.update(
     {
@@ -72,6 +73,27 @@ EXPECTED.update(
         "budgeting:accounts_template": ({"pk": "accounts"}, OFFICE),
         "budgeting:accounts_step": ({"pk": "accounts"}, POST_ONLY),
         "budgeting:accounts_decide": ({"pk": "accounts"}, BOARDS),
+        # Cost allocation: the whole table for the entity and the boards, a contact its own statement
+        # (another municipality's is 404, tested in tests/budgeting/test_statements.py).
+        "budgeting:budget_allocation": ({"pk": "budget"}, READ_DRAFT),
+        "budgeting:budget_allocation_csv": ({"pk": "adopted"}, TABLE),
+        "budgeting:budget_allocation_xlsx": ({"pk": "adopted"}, TABLE),
+        "budgeting:budget_allocation_zip": ({"pk": "adopted"}, TABLE),
+        "budgeting:budget_statement": ({"pk": "adopted", "slug": "weert"}, READ),
+        "budgeting:budget_statement_pdf": ({"pk": "adopted", "slug": "weert"}, READ),
+        "budgeting:accounts_allocation": ({"pk": "accounts"}, READ_DRAFT),
+        "budgeting:accounts_allocation_csv": ({"pk": "accounts"}, TABLE),
+        "budgeting:accounts_allocation_xlsx": ({"pk": "accounts"}, TABLE),
+        "budgeting:accounts_allocation_zip": ({"pk": "accounts"}, TABLE),
+        "budgeting:accounts_statement": ({"pk": "accounts", "slug": "weert"}, READ_DRAFT),
+        "budgeting:accounts_statement_pdf": ({"pk": "accounts", "slug": "weert"}, READ_DRAFT),
+        "budgeting:allocation_basis": ({"pk": "budget"}, OFFICE),
+        "budgeting:scenario": ({"pk": "adopted"}, TABLE),
+        "budgeting:scenario_pdf": ({"pk": "adopted"}, TABLE),
+        "budgeting:frames": (
+            {"pk": "adopted"},
+            {**dict.fromkeys(INTERNAL, 403), "manager": 200, "contact_weert": 403, "norole": 403},
+        ),
     }
 )
 # Pages with their own rules, tested below.
@@ -114,15 +136,25 @@ def objects(youth, region, staff_user):
     """A contract and invoice of Weert, and a contract and invoice that concern Venlo only."""
     from django.core.files.base import ContentFile
 
-    from budgeting.models import AnnualAccounts, Budget, BudgetLine, CouncilView, PlanActivity, PlusPackage
+    from budgeting.models import (
+        AnnualAccounts,
+        Budget,
+        BudgetLine,
+        CouncilView,
+        PlanActivity,
+        PlusPackage,
+        RealisedLine,
+    )
     from contracts.models import ContractLogEntry
     from entity.models import Module
     from tests.factories import ContractFactory, InvoiceFactory
 
     budget = Budget.objects.create(module=Module.objects.get(number=1), year=2027, created_by=staff_user)
     adopted = Budget.objects.create(module=Module.objects.get(number=1), year=2026, created_by=staff_user)
+    adopted_line = BudgetLine.objects.create(budget=adopted, kind="other", description="ICT", amount=100000)
     Budget.objects.filter(pk=adopted.pk).update(status="adopted")
     accounts = AnnualAccounts.objects.create(budget=adopted, created_by=staff_user)
+    RealisedLine.objects.create(accounts=accounts, line=adopted_line, amount=98000)
     view = CouncilView(
         budget=budget, municipality=region["weert"], opinion="none", decided_on="2026-06-01", entered_by=staff_user
     )

@@ -62,6 +62,11 @@ class DeadlineRules(models.Model):
         return cls.objects.first() or cls()
 
 
+class AllocationMethod(models.TextChoices):
+    INHABITANTS = "inhabitants", _("by inhabitants on the reference date")
+    KEY = "key", _("by a fixed key agreed between the participants")
+
+
 class BudgetStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     FRAMEWORK_SENT = "framework", _("framework letter sent")
@@ -170,6 +175,19 @@ class Budget(models.Model):
         default=True,
         help_text=_("An amendment that changes the contributions of the municipalities goes to the councils first."),
     )
+    allocation_method = models.CharField(
+        _("basis of the contributions"),
+        max_length=12,
+        choices=AllocationMethod.choices,
+        default=AllocationMethod.INHABITANTS,
+        help_text=_("How the basic package is split over the participants."),
+    )
+    allocation_reference_date = models.DateField(
+        _("reference date for the inhabitants"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: 1 January of the year before the budget year."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -195,6 +213,11 @@ class Budget(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status in FROZEN_STATUSES
+
+    @property
+    def reference_date(self) -> datetime.date:
+        """The date of the inhabitants that split the basic package (by default 1 January of Y-1)."""
+        return self.allocation_reference_date or datetime.date(self.year - 1, 1, 1)
 
     @property
     def is_editable(self) -> bool:

@@ -21,17 +21,12 @@ from budgeting.models import (
     AnnualAccounts,
     Budget,
     BudgetLine,
-    Package,
     RealisedLine,
     needs_explanation,
 )
-from budgeting.services.allocation import Share, contribution_weights, split
 from budgeting.services.cycle import _move, budget_totals, current_version, require_seat
-from contracts.models import Invoice
 from entity import access
 from entity.models import Body
-from municipalities.models import Municipality
-from portal.money import MoneySum
 from portal.textfiles import decode_text, parse_amount, sniff_delimiter
 
 ZERO = Decimal("0.00")
@@ -246,59 +241,6 @@ def import_realised_csv(accounts: AnnualAccounts, data: bytes) -> int:
 
 
 # --- The result and who gets or pays what -----------------------------------------------------
-
-
-@dataclass
-class Settlement:
-    municipality: Municipality
-    contribution: Share  # what it paid by the budget
-    charge: Share  # what it owes by the realisation
-
-    @property
-    def amount(self) -> Decimal:
-        """Positive: paid back to the municipality; negative: it pays the deficit."""
-        return self.contribution.total - self.charge.total
-
-
-def settlement(accounts: AnnualAccounts) -> list[Settlement]:
-    """The result settled by the same key as the contributions.
-
-    The basic package is split by the budget's key both as budgeted (with the contingency) and
-    as realised; plus-package lines stay with their municipality. The amounts add up to the
-    result exactly, since both splits add up exactly."""
-    summary = accounts_summary(accounts)
-    if summary.missing:
-        raise ValidationError(_("Enter every realised amount first."))
-    budget = accounts.budget
-    totals = budget_totals(budget)
-    weights = contribution_weights(budget)
-    realised_basic = sum((r.realised for r in summary.rows if r.line.package == Package.BASIC), ZERO)
-    realised_plus: dict[Municipality, Decimal] = {}
-    for row in summary.rows:
-        if row.line.package == Package.PLUS:
-            m = row.line.plus_municipality
-            realised_plus[m] = realised_plus.get(m, ZERO) + row.realised
-    paid = {s.municipality: s for s in split(totals.basic, totals.plus, weights)}
-    owed = {s.municipality: s for s in split(realised_basic, realised_plus, weights)}
-    return [
-        Settlement(m, paid.get(m, Share(m)), owed.get(m, Share(m)))
-        for m in sorted(set(paid) | set(owed), key=lambda m: m.name)
-    ]
-
-
-def care_costs(accounts: AnnualAccounts) -> list[tuple[Municipality, Decimal]]:
-    """Approved (and paid) invoices of the year for the module's segments, per municipality: each
-    municipality bears its own care costs."""
-    rows = (
-        Invoice.objects.costs()
-        .in_year(accounts.year)
-        .filter(contract__segment__module=accounts.budget.module)
-        .values("municipality")
-        .order_by("municipality")
-        .annotate(total=MoneySum("amount"))
-    )
-    names = Municipality.objects.in_bulk([r["municipality"] for r in rows])
-    return sorted(((names[r["municipality"]], r["total"]) for r in rows), key=lambda t: t[0].name)
 
 
 # --- The steps of the boards ------------------------------------------------------------------

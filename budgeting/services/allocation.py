@@ -1,54 +1,443 @@
-"""Who pays what of a budget: the contribution key and the split of a budget's totals.
+"""Who pays what: the cost allocation of a budget and of its annual accounts, to the cent.
 
-Basic-package costs are split by inhabitants on the reference date (1 January of the year
-before the budget year), pro rata by the days a municipality is a member during the budget
-year; plus-package lines are charged in full to their municipality. Every split uses the
-largest remainder method, so the parts add up to the total to the cent.
+- Participants are the members of the module during the year; one that joins or leaves during
+  the year takes part pro rata by its days of membership.
+- The basic package (with the contingency) is split by inhabitants on the budget's reference
+  date, or by a fixed key agreed per budget, times the days of membership.
+- Plus-package lines are charged in full to their municipality. So are the fees of service
+  agreements (DVO): they are income of the module, so they lower the basic package the
+  participants share, and the contributions together equal the budget.
+- In the annual accounts each municipality bears its own approved invoices and, for lump sums,
+  its key share of the contract sum; the result is settled by the same key as the contributions.
+
+Every split uses the largest remainder method (`entity.services.split_largest_remainder`): parts
+are rounded down to the cent and the cents left go to the largest remainders; a tie goes to the
+larger weight, then to the municipality first in alphabetical order. Parts always add up to the
+total, so every row and column of every table adds up to the cent.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from budgeting.models import Budget
-from entity.models import Membership
+from budgeting.models import (
+    ACCOUNTS_FROZEN,
+    AllocationKeyShare,
+    AllocationMethod,
+    AnnualAccounts,
+    Budget,
+    FinancialFrame,
+    Package,
+)
+from budgeting.services.accounts import accounts_summary
+from budgeting.services.cycle import budget_totals, current_version
+from contracts.models import Contract, FundingVariant, Invoice, ServiceAgreement
+from entity.models import Membership, Module
 from entity.services import split_largest_remainder
 from municipalities.models import Municipality
+from portal.money import MoneySum
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def _overlap_days(start: datetime.date, end: datetime.date | None, first: datetime.date, last: datetime.date) -> int:
+    start, end = max(start, first), min(end or last, last)
+    return max(0, (end - start).days + 1)
 
 
 def reference_date(budget: Budget) -> datetime.date:
-    return datetime.date(budget.year - 1, 1, 1)
+    return budget.reference_date
 
 
-def membership_days(budget: Budget) -> dict[int, int]:
-    """Days of membership of the module in the budget year, per municipality id."""
-    first, last = datetime.date(budget.year, 1, 1), datetime.date(budget.year, 12, 31)
+def membership_days(module: Module, year: int) -> dict[int, int]:
+    """Days of membership of ``module`` in ``year``, per municipality id."""
+    first, last = _year_bounds(year)
     days: dict[int, int] = {}
-    for m in Membership.objects.filter(module=budget.module).overlapping(first, last):
-        start, end = max(m.start_date, first), min(m.end_date or last, last)
-        days[m.municipality_id] = days.get(m.municipality_id, 0) + (end - start).days + 1
+    for m in Membership.objects.filter(module=module).overlapping(first, last):
+        days[m.municipality_id] = days.get(m.municipality_id, 0) + _overlap_days(m.start_date, m.end_date, first, last)
     return days
 
 
-def contribution_weights(budget: Budget) -> dict[Municipality, Decimal]:
-    """Inhabitants on the reference date × days of membership, per participant (by name)."""
-    days = membership_days(budget)
-    date = reference_date(budget)
-    participants = list(Municipality.objects.filter(pk__in=days).with_inhabitants_on(date).order_by("name"))
-    missing = [m.name for m in participants if not m.inhabitants]
+# --- The parts of a statement -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Why a participant pays the share it pays."""
+
+    municipality: Municipality
+    days: int
+    inhabitants: int | None = None
+    key_percent: Decimal | None = None
+    share: Decimal = ZERO  # its percentage of the basic package; all shares add up to 100.00
+
+    @property
+    def weight(self) -> Decimal:
+        base = self.inhabitants if self.key_percent is None else self.key_percent
+        return Decimal(base or 0) * self.days
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    amount: Decimal
+
+
+@dataclass
+class AllocationRow:
+    municipality: Municipality
+    basis: Basis | None = None  # None: not a participant (a DVO or care costs only)
+    basic: Decimal = ZERO
+    plus_items: list[Item] = field(default_factory=list)
+    dvo_items: list[Item] = field(default_factory=list)
+    care_items: list[Item] = field(default_factory=list)
+
+    @property
+    def plus(self) -> Decimal:
+        return sum((i.amount for i in self.plus_items), ZERO)
+
+    @property
+    def dvo(self) -> Decimal:
+        return sum((i.amount for i in self.dvo_items), ZERO)
+
+    @property
+    def care(self) -> Decimal:
+        return sum((i.amount for i in self.care_items), ZERO)
+
+    @property
+    def bought(self) -> Decimal:
+        """What it pays in full for itself: plus packages and DVO fees."""
+        return self.plus + self.dvo
+
+    @property
+    def contribution(self) -> Decimal:
+        """What it pays the entity: basic package, plus packages and DVO fees."""
+        return self.basic + self.plus + self.dvo
+
+    @property
+    def total(self) -> Decimal:
+        return self.contribution + self.care
+
+
+@dataclass
+class Allocation:
+    budget: Budget
+    rows: list[AllocationRow]
+    basic_cost: Decimal  # the basic package (contingency included) before the DVO income
+    accounts: AnnualAccounts | None = None
+    participants_on: datetime.date | None = None  # a scenario: the participants of this date
+    settlement: dict[int, Decimal] = field(default_factory=dict)  # accounts: per municipality id
+
+    @property
+    def year(self) -> int:
+        return self.budget.year
+
+    @property
+    def module(self) -> Module:
+        return self.budget.module
+
+    @property
+    def method(self) -> str:
+        return self.budget.allocation_method
+
+    @property
+    def by_key(self) -> bool:
+        return self.method == AllocationMethod.KEY
+
+    @property
+    def reference_date(self) -> datetime.date:
+        return self.budget.reference_date
+
+    @property
+    def days_in_year(self) -> int:
+        return days_in_year(self.year)
+
+    @property
+    def document(self) -> Budget | AnnualAccounts:
+        return self.accounts or self.budget
+
+    @property
+    def is_accounts(self) -> bool:
+        return self.accounts is not None
+
+    @property
+    def participants(self) -> list[AllocationRow]:
+        return [r for r in self.rows if r.basis is not None]
+
+    @property
+    def part_year(self) -> bool:
+        """Some participant took part for only part of the year."""
+        return any(r.basis.days < self.days_in_year for r in self.participants)
+
+    def row_for(self, municipality: Municipality) -> AllocationRow | None:
+        return next((r for r in self.rows if r.municipality.pk == municipality.pk), None)
+
+    def total(self, column: str) -> Decimal:
+        return sum((getattr(r, column) for r in self.rows), ZERO)
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        return {c: self.total(c) for c in ("basic", "plus", "dvo", "bought", "care", "contribution", "total")}
+
+    @property
+    def settlement_total(self) -> Decimal:
+        return sum(self.settlement.values(), ZERO)
+
+
+def allocate(
+    basic_to_split: Decimal,
+    bases: list[Basis],
+    plus: Iterable[tuple[Municipality, Item]] = (),
+    dvo: Iterable[tuple[Municipality, Item]] = (),
+    care: Iterable[tuple[Municipality, Item]] = (),
+) -> list[AllocationRow]:
+    """The rows of an allocation; no database access (the property tests and the benchmark use it).
+
+    ``bases`` in the order ties are broken in (alphabetical); their ``share`` is filled in."""
+    if not bases:
+        raise ValidationError(_("There are no participants to split the basic package over."))
+    weights = {b.municipality.pk: b.weight for b in bases}
+    if not any(weights.values()):
+        raise ValidationError(_("The participants have no inhabitants or key share to split by."))
+    shares = split_largest_remainder(HUNDRED, weights)
+    parts = split_largest_remainder(basic_to_split, weights)
+    rows: dict[int, AllocationRow] = {}
+    for b in bases:
+        pk = b.municipality.pk
+        basis = Basis(b.municipality, b.days, b.inhabitants, b.key_percent, shares[pk])
+        rows[pk] = AllocationRow(b.municipality, basis, parts[pk])
+    for attribute, items in (("plus_items", plus), ("dvo_items", dvo), ("care_items", care)):
+        for municipality, item in items:
+            row = rows.setdefault(municipality.pk, AllocationRow(municipality))
+            getattr(row, attribute).append(item)
+    return sorted(rows.values(), key=lambda r: (r.basis is None, r.municipality.name))
+
+
+# --- From the database --------------------------------------------------------------------------
+
+
+def bases(budget: Budget, *, participants_on: datetime.date | None = None) -> list[Basis]:
+    """The participants with their days and inhabitants (or key share), alphabetical.
+
+    With ``participants_on`` the members of that date take part for the whole year: the joining
+    scenario asks what the year would cost with the participants of one date or another."""
+    year = budget.year
+    if participants_on is None:
+        days = membership_days(budget.module, year)
+    else:
+        ids = Municipality.objects.participants_on(budget.module, participants_on).values_list("pk", flat=True)
+        days = dict.fromkeys(ids, days_in_year(year))
+    participants = Municipality.objects.filter(pk__in=days).order_by("name")
+    if budget.allocation_method == AllocationMethod.KEY:
+        key = {k.municipality_id: k.percent for k in budget.key_shares.all()}
+        missing = [m.name for m in participants if m.pk not in key]
+        if missing:
+            raise ValidationError(_("The fixed key has no share for: %(names)s.") % {"names": ", ".join(missing)})
+        return [Basis(m, days[m.pk], key_percent=key[m.pk]) for m in participants]
+    date = budget.reference_date
+    rows = list(participants.with_inhabitants_on(date))
+    missing = [m.name for m in rows if not m.inhabitants]
     if missing:
         raise ValidationError(
             _("No number of inhabitants on %(date)s for: %(names)s.")
             % {"date": f"{date:%d-%m-%Y}", "names": ", ".join(missing)}
         )
-    return {m: Decimal(m.inhabitants) * days[m.pk] for m in participants}
+    return [Basis(m, days[m.pk], inhabitants=m.inhabitants) for m in rows]
+
+
+def dvo_fees(module: Module, year: int, *, on: datetime.date | None = None) -> list[tuple[Municipality, Item]]:
+    """The annual fee of every service agreement for the module's segments, pro rata by its days
+    in the year (or in full for the agreements in force ``on`` a scenario date)."""
+    first, last = _year_bounds(year)
+    agreements = ServiceAgreement.objects.filter(segments__module=module).distinct().select_related("municipality")
+    agreements = agreements.active_on(on) if on else agreements.overlapping(first, last)
+    items = []
+    for a in agreements.order_by("municipality__name", "start_date"):
+        days = days_in_year(year) if on else _overlap_days(a.start_date, a.end_date, first, last)
+        fee = (a.annual_fee * days / days_in_year(year)).quantize(CENT, ROUND_HALF_UP)
+        label = _("Service agreement (DVO) from %(start)s") % {"start": f"{a.start_date:%d-%m-%Y}"}
+        if days < days_in_year(year):
+            label += " " + _("(%(days)d of %(total)d days)") % {"days": days, "total": days_in_year(year)}
+        items.append((a.municipality, Item(label, fee)))
+    return items
+
+
+def _plus_items(budget: Budget) -> list[tuple[Municipality, Item]]:
+    return [
+        (line.plus_municipality, Item(line.description, line.base_amount))
+        for line in budget.lines.filter(package=Package.PLUS).select_related("plus_municipality")
+    ]
+
+
+def budget_allocation(budget: Budget, *, participants_on: datetime.date | None = None) -> Allocation:
+    """Who pays what of ``budget``; raises ValidationError (in Dutch) when it cannot be split."""
+    basic_cost = budget_totals(budget).basic
+    dvo = dvo_fees(budget.module, budget.year, on=participants_on)
+    dvo_total = sum((item.amount for _m, item in dvo), ZERO)
+    if dvo_total > basic_cost:
+        raise ValidationError(
+            _("The DVO fees (%(dvo)s) are larger than the basic package (%(basic)s).")
+            % {"dvo": dvo_total, "basic": basic_cost}
+        )
+    rows = allocate(basic_cost - dvo_total, bases(budget, participants_on=participants_on), _plus_items(budget), dvo)
+    return Allocation(budget, rows, basic_cost, participants_on=participants_on)
+
+
+# --- The annual accounts ------------------------------------------------------------------------
+
+
+def _lump_sum_for_year(contract: Contract, year: int) -> Decimal:
+    """A lump sum's cost in ``year``: the contract sum pro rata by the contract's days in the year
+    (without a contract sum: the approved invoices of that year)."""
+    first, last = _year_bounds(year)
+    if contract.ceiling is None:
+        spent = Invoice.objects.costs().in_year(year).filter(contract=contract).aggregate(total=MoneySum("amount"))
+        return spent["total"] or ZERO
+    days = _overlap_days(contract.start_date, contract.end_date, first, last)
+    whole = (contract.end_date - contract.start_date).days + 1
+    return (contract.ceiling * days / whole).quantize(CENT, ROUND_HALF_UP)
+
+
+def care_cost_items(module: Module, year: int) -> list[tuple[Municipality, Item]]:
+    """Each municipality's own approved (and paid) invoices of the year for the module's segments,
+    and for lump sums its key share of the contract sum (their instalment invoices are not
+    counted again)."""
+    items: list[tuple[Municipality, Item]] = []
+    own = (
+        Invoice.objects.costs()
+        .in_year(year)
+        .filter(contract__segment__module=module)
+        .exclude(contract__funding_variant=FundingVariant.TASK)
+        .values("municipality")
+        .order_by("municipality")
+        .annotate(total=MoneySum("amount"))
+    )
+    names = Municipality.objects.in_bulk([r["municipality"] for r in own])
+    for r in own:
+        items.append((names[r["municipality"]], Item(_("Own invoices (approved and paid)"), r["total"])))
+    first, last = _year_bounds(year)
+    lump_sums = (
+        Contract.objects.filter(segment__module=module, funding_variant=FundingVariant.TASK)
+        .filter(start_date__lte=last, end_date__gte=first)
+        .prefetch_related("participations__municipality")
+        .order_by("reference")
+    )
+    for contract in lump_sums:
+        keyed = {p.municipality: p.key_share for p in contract.participations.all() if p.key_share}
+        amount = _lump_sum_for_year(contract, year)
+        if not keyed or not amount:
+            continue
+        ordered = dict(sorted(keyed.items(), key=lambda kv: kv[0].name))
+        label = _("Lump sum %(reference)s by key") % {"reference": contract.reference}
+        for municipality, part in split_largest_remainder(amount, ordered).items():
+            items.append((municipality, Item(label, part)))
+    return items
+
+
+def accounts_allocation(accounts: AnnualAccounts) -> Allocation:
+    """The realised allocation: the result is settled by the contribution key.
+
+    Each participant's realised basic package is its budgeted part minus its part of the basic
+    result; plus lines are charged as realised. ``settlement`` (budgeted minus realised
+    contribution) is positive when the municipality gets money back."""
+    summary = accounts_summary(accounts)
+    if summary.missing:
+        raise ValidationError(_("Enter every realised amount first."))
+    budget = accounts.budget
+    planned = budget_allocation(budget)
+    realised_basic = sum((r.realised for r in summary.rows if r.line.package == Package.BASIC), ZERO)
+    result_basic = planned.basic_cost - realised_basic
+    participants = planned.participants
+    weights = {r.municipality.pk: r.basis.weight for r in participants}
+    result_parts = split_largest_remainder(result_basic, weights)
+    plus = [
+        (r.line.plus_municipality, Item(r.line.description, r.realised))
+        for r in summary.rows
+        if r.line.package == Package.PLUS
+    ]
+    dvo = [(r.municipality, item) for r in planned.rows for item in r.dvo_items]
+    care = care_cost_items(budget.module, budget.year)
+    rows = allocate(planned.basic_cost - planned.total("dvo"), [r.basis for r in participants], plus, dvo, care)
+    for row in rows:
+        if row.basis is not None:
+            row.basic = planned.row_for(row.municipality).basic - result_parts[row.municipality.pk]
+    allocation = Allocation(budget, rows, realised_basic, accounts=accounts)
+    for row in rows:
+        before = planned.row_for(row.municipality)
+        allocation.settlement[row.municipality.pk] = (before.contribution if before else ZERO) - row.contribution
+    return allocation
+
+
+def allocation_for(document: Budget | AnnualAccounts) -> Allocation:
+    if isinstance(document, AnnualAccounts):
+        return accounts_allocation(document)
+    return budget_allocation(document)
+
+
+# --- Against last year --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    previous: Decimal | None
+    current: Decimal
+
+    @property
+    def amount(self) -> Decimal | None:
+        return None if self.previous is None else self.current - self.previous
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.previous:
+            return None
+        return (self.amount * HUNDRED / self.previous).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def previous_document(document: Budget | AnnualAccounts) -> Budget | AnnualAccounts | None:
+    """Last year's budget in force, or last year's adopted accounts."""
+    budget = document.budget if isinstance(document, AnnualAccounts) else document
+    previous = current_version(budget.module, budget.year - 1)
+    if previous is None or not isinstance(document, AnnualAccounts):
+        return previous
+    return (
+        AnnualAccounts.objects.filter(budget__module=budget.module, budget__year=budget.year - 1)
+        .filter(status__in=ACCOUNTS_FROZEN)
+        .first()
+    )
+
+
+def changes(allocation: Allocation) -> dict[int, Change]:
+    """Per municipality id: its total against the same document of last year."""
+    previous = previous_document(allocation.document)
+    before: dict[int, Decimal] = {}
+    if previous is not None:
+        try:
+            before = {r.municipality.pk: r.total for r in allocation_for(previous).rows}
+        except ValidationError:
+            before = {}
+    return {r.municipality.pk: Change(before.get(r.municipality.pk), r.total) for r in allocation.rows}
+
+
+# --- The settlement as the accounts page shows it -----------------------------------------------
 
 
 @dataclass
@@ -56,15 +445,165 @@ class Share:
     municipality: Municipality
     basic: Decimal = ZERO
     plus: Decimal = ZERO
+    dvo: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
-        return self.basic + self.plus
+        return self.basic + self.plus + self.dvo
 
 
-def split(basic_total: Decimal, plus: dict[Municipality, Decimal], weights: dict[Municipality, Decimal]) -> list[Share]:
-    """The basic total by the weights and each plus amount to its own municipality."""
-    shares = {m: Share(m, basic=part) for m, part in split_largest_remainder(basic_total, weights).items()}
-    for municipality, amount in plus.items():
-        shares.setdefault(municipality, Share(municipality)).plus += amount
-    return sorted(shares.values(), key=lambda s: s.municipality.name)
+@dataclass
+class Settlement:
+    municipality: Municipality
+    contribution: Share  # what it paid by the budget
+    charge: Share  # what it owes by the realisation
+
+    @property
+    def amount(self) -> Decimal:
+        """Positive: paid back to the municipality; negative: it pays the deficit."""
+        return self.contribution.total - self.charge.total
+
+
+def settlement(accounts: AnnualAccounts) -> list[Settlement]:
+    """The result settled by the same key as the contributions; adds up to the result exactly."""
+    realised = accounts_allocation(accounts)
+    planned = budget_allocation(accounts.budget)
+    result = []
+    for row in realised.rows:
+        before = planned.row_for(row.municipality)
+        if before is None:
+            continue  # care costs only: nothing to settle
+        result.append(
+            Settlement(
+                row.municipality,
+                Share(row.municipality, before.basic, before.plus, before.dvo),
+                Share(row.municipality, row.basic, row.plus, row.dvo),
+            )
+        )
+    return result
+
+
+def care_costs(accounts: AnnualAccounts) -> list[tuple[Municipality, Decimal]]:
+    """Care costs of the year per municipality (own invoices and lump-sum key shares)."""
+    totals: dict[Municipality, Decimal] = {}
+    for municipality, item in care_cost_items(accounts.budget.module, accounts.year):
+        totals[municipality] = totals.get(municipality, ZERO) + item.amount
+    return sorted(totals.items(), key=lambda t: t[0].name)
+
+
+# --- The joining scenario -----------------------------------------------------------------------
+
+
+@dataclass
+class ScenarioRow:
+    municipality: Municipality
+    before: AllocationRow | None
+    after: AllocationRow | None
+    frame: Decimal | None
+
+    @property
+    def before_total(self) -> Decimal | None:
+        return self.before.contribution if self.before else None
+
+    @property
+    def after_total(self) -> Decimal | None:
+        return self.after.contribution if self.after else None
+
+    @property
+    def difference(self) -> Decimal:
+        return (self.after_total or ZERO) - (self.before_total or ZERO)
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.before_total:
+            return None
+        return (self.difference * HUNDRED / self.before_total).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def exceeds_frame(self) -> bool:
+        return self.frame is not None and self.after_total is not None and self.after_total > self.frame
+
+    @property
+    def over_frame(self) -> Decimal | None:
+        return self.after_total - self.frame if self.exceeds_frame else None
+
+
+@dataclass
+class Scenario:
+    budget: Budget
+    before_date: datetime.date
+    after_date: datetime.date
+    before: Allocation
+    after: Allocation
+    rows: list[ScenarioRow]
+
+    @property
+    def flagged(self) -> list[ScenarioRow]:
+        return [r for r in self.rows if r.exceeds_frame]
+
+    @property
+    def difference_total(self) -> Decimal:
+        return self.after.total("contribution") - self.before.total("contribution")
+
+
+def default_scenario_dates(budget: Budget) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(budget.year - 1, 12, 31), datetime.date(budget.year, 1, 1)
+
+
+def financial_frames(module: Module, year: int) -> dict[int, Decimal]:
+    return dict(FinancialFrame.objects.filter(module=module, year=year).values_list("municipality_id", "amount"))
+
+
+def joining_scenario(budget: Budget, before: datetime.date, after: datetime.date) -> Scenario:
+    """The budget's contributions with the participants of ``before`` against those of ``after``."""
+    first = budget_allocation(budget, participants_on=before)
+    second = budget_allocation(budget, participants_on=after)
+    frames = financial_frames(budget.module, budget.year)
+    municipalities = {r.municipality.pk: r.municipality for r in [*first.rows, *second.rows]}
+    rows = [
+        ScenarioRow(m, first.row_for(m), second.row_for(m), frames.get(pk))
+        for pk, m in sorted(municipalities.items(), key=lambda kv: kv[1].name)
+    ]
+    return Scenario(budget, before, after, first, second, rows)
+
+
+# --- Setting the basis and the frames -----------------------------------------------------------
+
+
+@transaction.atomic
+def save_allocation_basis(
+    budget: Budget, *, method: str, reference: datetime.date | None, key: dict[Municipality, Decimal]
+) -> None:
+    """Choose inhabitants (on ``reference``, default 1 January of Y-1) or a fixed key that sums to
+    exactly 100 %; only while the budget is a draft."""
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    if not budget.is_editable:
+        raise ValidationError(_("The draft has gone to the councils; its basis no longer changes."))
+    if method == AllocationMethod.KEY:
+        if sum(key.values(), Decimal(0)) != HUNDRED:
+            raise ValidationError(_("The key shares must add up to exactly 100 %."))
+        if any(v is None or v < 0 for v in key.values()):
+            raise ValidationError(_("Every participant needs a key share of 0 % or more."))
+    budget.allocation_method = method
+    budget.allocation_reference_date = reference
+    budget.save(update_fields=["allocation_method", "allocation_reference_date"])
+    budget.key_shares.all().delete()
+    if method == AllocationMethod.KEY:
+        AllocationKeyShare.objects.bulk_create(
+            AllocationKeyShare(budget=budget, municipality=m, percent=p) for m, p in key.items()
+        )
+
+
+@transaction.atomic
+def save_financial_frames(module: Module, year: int, frames: dict[Municipality, Decimal | None], *, by) -> None:
+    """Record (or clear, when empty) each municipality's financial frame for the module and year."""
+    for municipality, amount in frames.items():
+        if amount is None:
+            FinancialFrame.objects.filter(module=module, year=year, municipality=municipality).delete()
+            continue
+        FinancialFrame.objects.update_or_create(
+            module=module,
+            year=year,
+            municipality=municipality,
+            defaults={"amount": amount, "recorded_by": by, "recorded_at": timezone.now()},
+        )

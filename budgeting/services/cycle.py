@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from budgeting.models import (
     ADOPTED_STATUSES,
     YEARS_AHEAD,
+    AllocationKeyShare,
     AnnualAccounts,
     BoardDecision,
     Budget,
@@ -104,6 +105,13 @@ def current_version(module, year: int) -> Budget | None:
     return Budget.objects.filter(module=module, year=year, status__in=ADOPTED_STATUSES).order_by("-version").first()
 
 
+def _copy_key(source: Budget, target: Budget) -> None:
+    AllocationKeyShare.objects.bulk_create(
+        AllocationKeyShare(budget=target, municipality_id=k.municipality_id, percent=k.percent)
+        for k in source.key_shares.all()
+    )
+
+
 def _copy_lines(source: Budget, target: Budget, *, keep_incidental: bool, link: bool) -> dict[int, BudgetLine]:
     """Copy the lines of ``source`` into ``target``; returns the new line per old line id."""
     copies = {}
@@ -146,7 +154,9 @@ def copy_from_adopted(module, year: int, *, by) -> Budget:
         created_by=by,
         contingency_percent=previous.contingency_percent,
         indexation_percent=previous.indexation_percent,
+        allocation_method=previous.allocation_method,  # the reference date is the new year's default
     )
+    _copy_key(previous, budget)
     _copy_lines(previous, budget, keep_incidental=False, link=False)
     PlusPackage.objects.bulk_create(
         PlusPackage(budget=budget, municipality_id=p.municipality_id, content=p.content)
@@ -180,8 +190,11 @@ def start_amendment(budget: Budget, *, by, reason: str, needs_council_views: boo
         needs_council_views=needs_council_views,
         contingency_percent=budget.contingency_percent,
         indexation_percent=budget.indexation_percent,
+        allocation_method=budget.allocation_method,
+        allocation_reference_date=budget.allocation_reference_date,
         created_by=by,
     )
+    _copy_key(budget, amendment)
     copies = _copy_lines(budget, amendment, keep_incidental=True, link=True)
     PlusPackage.objects.bulk_create(
         PlusPackage(budget=amendment, municipality_id=p.municipality_id, content=p.content)

@@ -65,6 +65,8 @@ def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),
             "step_form": AccountsStepForm(initial={"on": timezone.localdate()}),
             "import_form": RealisedImportForm(),
+            "may_see_table": access.can_see_allocation_table(request.user),
+            "own": access.own_municipality(request.user),
         },
     )
 

@@ -78,8 +78,25 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),
             "may_enter_view": access.has_role(request.user, Role.STAFF, Role.MANAGER, Role.CONTACT),
             "step_form": DbStepForm(initial={"on": timezone.localdate()}),
+            **_contributions(request, budget),
         },
     )
+
+
+def _contributions(request: HttpRequest, budget) -> dict:
+    """Who pays what of this budget: every participant for the office and boards, a contact
+    its own municipality only."""
+    try:
+        allocation, error = services.budget_allocation(budget), None
+    except ValidationError as exc:
+        allocation, error = None, " ".join(exc.messages)
+    own = access.own_municipality(request.user)
+    return {
+        "allocation": allocation,
+        "allocation_error": error,
+        "may_see_table": access.can_see_allocation_table(request.user),
+        "own_row": allocation.row_for(own) if allocation and own else None,
+    }
 
 
 # --- Changing a budget and taking the steps ---------------------------------------------------

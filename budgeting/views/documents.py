@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -36,6 +37,10 @@ def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "deadlines": services.budget_deadlines(budget, timezone.localdate()),
         "printed_on": timezone.localdate(),
     }
+    try:
+        context["allocation"] = services.budget_allocation(budget)
+    except ValidationError as error:
+        context["allocation_error"] = " ".join(error.messages)
     slug = "begrotingswijziging" if budget.is_amendment else "begroting"
     name = f"{slug}-{budget.year}-module-{budget.module.number}-versie-{budget.version}.pdf"
     return pdf_response("budgeting/pdf/budget.html", context, name)
