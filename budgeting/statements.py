@@ -22,8 +22,8 @@ from portal.pdf import render_pdf
 CHART_WIDTH = 640
 CHART_LABEL = 150  # room for the names on the left
 CHART_VALUE = 110  # room for the amounts on the right
-BAR_HEIGHT = 14
-BAR_GAP = 5
+BAR_HEIGHT = 13
+BAR_GAP = 4
 
 
 @dataclass(frozen=True)
