@@ -1,7 +1,12 @@
 """`make bench`: fill PostgreSQL with 200,000 invoices, serve the portal with gunicorn on
 127.0.0.1 and measure it with wrk, side by side with the Django admin changelist and a hello-world
 view in the same run. Also times the totals per municipality per year on PostgreSQL and SQLite,
-and the two imports. Prints a table and writes docs/benchmarks.md.
+and the two imports, and the cost allocation (bench/allocation.py: its statement PDFs, the ZIP of
+all fourteen and the split itself, on a fresh SQLite database with the reference data). Prints a
+table and writes docs/benchmarks.md.
+
+`--only allocation` runs the cost-allocation section alone (about half a minute, needs neither
+PostgreSQL nor wrk) and adds only that section to docs/benchmarks.md.
 
 All traffic goes to 127.0.0.1 only; every wrk run is bounded in time.
 """
@@ -16,8 +21,10 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -101,9 +108,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reuse", action="store_true", help="keep the databases of an earlier run")
     parser.add_argument("--out", default="docs/benchmarks.md")
+    parser.add_argument(
+        "--only", choices=["allocation"], help="run one section alone: allocation (the cost allocation, no wrk)"
+    )
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed: apt-get install -y wrk")
 
     base_env = {
         **os.environ,
@@ -114,6 +122,11 @@ def main() -> None:
         "PORTAL_BENCH": "1",
         "LOG_LEVEL": "ERROR",
     }
+    if args.only == "allocation":
+        insert_section(args.out, allocation_report(allocation_run(base_env)))
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
     pg_env = {**base_env, "DATABASE_URL": args.pg}
     sqlite_path = Path("/tmp/portal-bench.sqlite3")
     sqlite_env = {**base_env, "DATABASE_URL": f"sqlite:///{sqlite_path}"}
@@ -133,6 +146,7 @@ def main() -> None:
     print("In-process measurements…")
     pg = json.loads(sh(PYTHON, "bench/inprocess.py", env={**pg_env, "BENCH_QUERIES": "1"}, capture=True))
     lite = json.loads(sh(PYTHON, "bench/inprocess.py", env=sqlite_env, capture=True))
+    allocation = allocation_run(base_env)
 
     print(f"Serving with gunicorn ({args.workers} workers) on 127.0.0.1:{args.port}…")
     server = subprocess.Popen(
@@ -186,7 +200,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    write_report(args, results, pg, lite)
+    insert_section(args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation))
 
 
 def _django_value(env: dict, code: str) -> str:
@@ -209,8 +223,12 @@ def _busiest_contract(env: dict) -> str:
     )
 
 
-def write_report(args, results: dict, pg: dict, lite: dict) -> None:
-    commit = sh("git", "rev-parse", "--short", "HEAD", capture=True, check=False).strip() or "?"
+def _commit() -> str:
+    return sh("git", "rev-parse", "--short", "HEAD", capture=True, check=False).strip() or "?"
+
+
+def contracts_report(args, results: dict, pg: dict, lite: dict) -> str:
+    commit = _commit()
     cpu = platform.processor() or platform.machine()
     first = results["invoice list, page 1"]
     deep = results["invoice list, page 4001 (offset 100,000)"]
@@ -264,14 +282,87 @@ def write_report(args, results: dict, pg: dict, lite: dict) -> None:
         f"| import of a 323 message with 1,000 lines | {pg['msg323_1000_lines_s']} s | – |",
         "",
     ]
-    text = "\n".join(lines)
+    return "\n".join(lines)
+
+
+# --- The cost allocation ------------------------------------------------------------------------
+
+# What bench/allocation.py measures: its key, the label, and the target for the median (seconds, text).
+ALLOCATION_ROWS = [
+    ("baseline", "WeasyPrint, a one-line HTML document (the floor of any PDF)", None, "–"),
+    ("statement", "statement PDF of one municipality (`render_statement`)", 0.5, "< 0.5 s"),
+    ("zip", "ZIP of all 14 statements (`statements_zip`)", 5.0, "< 5 s"),
+    ("allocation", "the allocation from the database (`budget_allocation`)", 0.05, "< 50 ms"),
+    ("allocate", "the split in memory, no database (`allocate`)", None, "–"),
+]
+VENDORS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def allocation_run(base_env: dict) -> dict:
+    """bench/allocation.py on a fresh SQLite database with the reference data only."""
+    print("Cost allocation (fresh SQLite database, reference data, a budget with 200 lines)…")
+    with tempfile.TemporaryDirectory(prefix="portal-bench-allocation-") as folder:
+        env = {**base_env, "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3"}
+        sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+        sh(PYTHON, "manage.py", "load_demo", "--reference-only", "-v0", env=env, capture=True)
+        return json.loads(sh(PYTHON, "bench/allocation.py", env=env, capture=True).strip().splitlines()[-1])
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    ms = seconds * 1000
+    return f"{ms:.0f} ms" if ms >= 100 else f"{ms:.1f} ms" if ms >= 1 else f"{ms:.3f} ms"
+
+
+def allocation_report(data: dict) -> str:
+    floor = statistics.median(data["baseline"])
+    vendor = VENDORS.get(data["vendor"], data["vendor"])
+    lines = [
+        f"## Cost allocation — {datetime.date.today():%Y-%m-%d}, commit {_commit()}",
+        "",
+        f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
+        f"{platform.python_version()}, WeasyPrint {data['weasyprint']}"
+        f"{' with' if data['harfbuzz_subset'] else ', without'} libharfbuzz-subset. In one process on a fresh "
+        f"{vendor} database with the reference data (`load_demo --reference-only`): a draft budget of "
+        f"module 1 for {data['year']} with {data['lines']} lines ({data['personnel_lines']} personnel, "
+        f"{data['lines'] - data['personnel_lines'] - data['plus_lines']} other costs, {data['plus_lines']} "
+        f"plus-package lines) and {data['participants']} participants. Each measurement after one warm-up "
+        "call; the ratio is the median over the median of the WeasyPrint floor in the same run.",
+        "",
+        "| measurement | runs | median | min | max | ÷ floor | target (median) | result |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for key, label, target, target_text in ALLOCATION_ROWS:
+        times = data[key]
+        median = statistics.median(times)
+        if key == "allocation":
+            label += f", {data['allocation_queries']} SQL queries"
+        verdict = "–" if target is None else "pass" if median < target else "**fail**"
+        lines.append(
+            f"| {label} | {len(times)} | {_duration(median)} | {_duration(min(times))} | {_duration(max(times))} "
+            f"| {median / floor:.3g}× | {target_text} | {verdict} |"
+        )
+    zip_median = statistics.median(data["zip"])
+    lines += [
+        "",
+        f"The statement is of {data['statement_of']} ({data['statement_bytes'] / 1000:.0f} kB); in the ZIP "
+        f"({data['zip_bytes'] / 1000:.0f} kB) one statement takes {_duration(zip_median / data['participants'])} "
+        f"({zip_median / data['participants'] / floor:.3g}× the floor).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def insert_section(path: str, text: str) -> None:
+    """Print ``text`` and put it at the top of the results in ``path`` (newest first)."""
     print("\n" + text)
-    out = ROOT / args.out
+    out = ROOT / path
     out.parent.mkdir(exist_ok=True)
     previous = out.read_text() if out.exists() else "# Benchmarks\n\nMeasured with `make bench`; newest first.\n\n"
     head, _, rest = previous.partition("\n## ")
     out.write_text(head.rstrip() + "\n\n" + text + ("\n## " + rest if rest else ""))
-    print(f"Written to {args.out}")
+    print(f"Written to {path}")
 
 
 if __name__ == "__main__":
