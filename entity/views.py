@@ -8,7 +8,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from budgeting.services import upcoming_deadlines, waiting_for_daily_board, waiting_for_general_board
+from budgeting.services import (
+    has_statement,
+    upcoming_deadlines,
+    waiting_for_daily_board,
+    waiting_for_general_board,
+)
 from contracts.models import OPEN_STATUSES, Contract, Invoice, InvoiceStatus
 from entity import access
 from entity.access import Role
@@ -64,10 +69,11 @@ def home(request: HttpRequest) -> HttpResponse:
                 for budget in access.visible_budgets(user).filter(status="councils").select_related("module")
             ]
             # Its cost-allocation statements: the budgets and accounts it can see, newest first.
-            context["statements"] = [
+            documents = [
                 *access.visible_budgets(user).exclude(status="superseded").select_related("module")[:6],
                 *access.visible_accounts(user).select_related("budget__module")[:3],
             ]
+            context["statements"] = [d for d in documents if has_statement(d, own)]
     if access.can_edit_contracts(user):
         context.update(_office_worklist(user, today))
         context["budget_deadlines"] = upcoming_deadlines(today)

@@ -387,6 +387,24 @@ def accounts_allocation(accounts: AnnualAccounts) -> Allocation:
     return allocation
 
 
+def has_statement(document: Budget | AnnualAccounts, municipality: Municipality) -> bool:
+    """Whether ``municipality`` has a row in the document's allocation, without computing it (for
+    the links a contact is shown): a member during the year, a plus line, a DVO in the year or,
+    in the accounts, care costs of the year."""
+    budget = document.budget if isinstance(document, AnnualAccounts) else document
+    first, last = _year_bounds(budget.year)
+    if Membership.objects.filter(module=budget.module, municipality=municipality).overlapping(first, last).exists():
+        return True
+    if budget.lines.filter(package=Package.PLUS, plus_municipality=municipality).exists():
+        return True
+    agreements = ServiceAgreement.objects.filter(municipality=municipality, segments__module=budget.module)
+    if agreements.overlapping(first, last).exists():
+        return True
+    if not isinstance(document, AnnualAccounts):
+        return False
+    return any(m.pk == municipality.pk for m, _item in care_cost_items(budget.module, budget.year))
+
+
 def allocation_for(document: Budget | AnnualAccounts) -> Allocation:
     if isinstance(document, AnnualAccounts):
         return accounts_allocation(document)

@@ -40,6 +40,7 @@ def accounts_start(request: HttpRequest, pk: int) -> HttpResponse:
 @access.any_role_required
 def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
     accounts, can_edit = access.get_accounts_for_user(request.user, pk)
+    own = access.own_municipality(request.user)
     summary = services.accounts_summary(accounts)
     try:
         settlement = services.settlement(accounts) if not summary.missing else None
@@ -66,7 +67,7 @@ def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "step_form": AccountsStepForm(initial={"on": timezone.localdate()}),
             "import_form": RealisedImportForm(),
             "may_see_table": access.can_see_allocation_table(request.user),
-            "own": access.own_municipality(request.user),
+            "own": own if own and services.has_statement(accounts, own) else None,
         },
     )
 

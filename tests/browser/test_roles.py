@@ -29,18 +29,55 @@ JOURNEYS = {
             "/begrotingen/{amendment}/uitvoeringsplan/activiteit/",
             "/begrotingen/{amendment}/uitvoeringsplan/pluspakket/",
             "/jaarrekeningen/{accounts}/",
+            "/begrotingen/{budget}/kostenverdeling/",
+            "/begrotingen/{adopted}/kostenverdeling/weert/",
+            "/begrotingen/{amendment}/kostenverdeling/grondslag/",
+            "/begrotingen/{adopted}/toetredingsscenario/",
+            "/jaarrekeningen/{accounts}/kostenverdeling/",
+            "/jaarrekeningen/{accounts}/kostenverdeling/venlo/",
         ],
         "Wijzigingen in deelname",
     ),
     "manager": (
-        ["/gemeenten/?sort=-inhabitants", "/modules/", "/begrotingen/{adopted}/wijziging/"],
+        [
+            "/gemeenten/?sort=-inhabitants",
+            "/modules/",
+            "/begrotingen/{adopted}/wijziging/",
+            "/begrotingen/{adopted}/toetredingsscenario/",
+            "/begrotingen/{adopted}/financiele-kaders/",
+        ],
         "Wijzigingen in deelname",
     ),
-    "db": (["/organisatie/", "/modules/2/", "/begrotingen/{amendment}/"], "Module 2"),
-    "ab": (["/modules/1/?datum=2026-01-01", "/jaarrekeningen/{accounts}/"], "Module 1"),
-    "kwartiermaker": (["/modules/1/?datum=2026-01-01"], "Van 7 naar 14 deelnemers"),
+    "db": (
+        ["/organisatie/", "/modules/2/", "/begrotingen/{amendment}/", "/begrotingen/{amendment}/kostenverdeling/"],
+        "Module 2",
+    ),
+    "ab": (
+        [
+            "/modules/1/?datum=2026-01-01",
+            "/jaarrekeningen/{accounts}/",
+            "/jaarrekeningen/{accounts}/kostenverdeling/",
+            "/begrotingen/{adopted}/kostenverdeling/venlo/",
+        ],
+        "Module 1",
+    ),
+    "kwartiermaker": (
+        [
+            "/modules/1/?datum=2026-01-01",
+            "/begrotingen/{adopted}/kostenverdeling/",
+            "/begrotingen/{adopted}/toetredingsscenario/",
+        ],
+        "Van 7 naar 14 deelnemers",
+    ),
     "contact_weert": (
-        ["/gemeenten/weert/", "/modules/1/", "/begrotingen/{budget}/", "/jaarrekeningen/{accounts}/"],
+        [
+            "/gemeenten/weert/",
+            "/modules/1/",
+            "/begrotingen/{budget}/",
+            "/jaarrekeningen/{accounts}/",
+            "/begrotingen/{adopted}/kostenverdeling/weert/",
+            "/begrotingen/{budget}/kostenverdeling/",  # the table leads a contact to its own statement
+        ],
         "Uw gemeente: Weert",
     ),
 }

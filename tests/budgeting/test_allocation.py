@@ -19,6 +19,7 @@ from budgeting.services import (
     care_cost_items,
     changes,
     dvo_fees,
+    has_statement,
     joining_scenario,
     save_allocation_basis,
     save_financial_frames,
@@ -231,6 +232,23 @@ def test_changes_against_last_year(staff_user):
         Decimal("1000.00"),
         Decimal("10.0"),
     )
+
+
+def test_has_statement_matches_the_rows_of_the_allocation(staff_user):
+    member, buyer, outsider, dvo = _named("Lid", "Koper", "Buiten", "Dvo")
+    module = _module_with((member, 10000))
+    budget = _budget(module, staff_user, "100000.00")
+    BudgetLine.objects.create(
+        budget=budget, kind="other", description="Extra", amount=Decimal("1"), package="plus", plus_municipality=buyer
+    )
+    agreement = ServiceAgreement.objects.create(
+        municipality=dvo, start_date=D(2026, 1, 1), end_date=D(2026, 12, 31), annual_fee=Decimal("100.00")
+    )
+    agreement.segments.add(SegmentFactory(module=module))
+    allocation = budget_allocation(budget)
+    for municipality in (member, buyer, outsider, dvo):
+        assert has_statement(budget, municipality) == (allocation.row_for(municipality) is not None)
+    assert [has_statement(budget, m) for m in (member, buyer, outsider, dvo)] == [True, True, False, True]
 
 
 # --- The annual accounts ------------------------------------------------------------------------
