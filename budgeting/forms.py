@@ -3,8 +3,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from budgeting.models import (
@@ -21,6 +19,7 @@ from budgeting.models import (
     needs_explanation,
 )
 from entity.forms import DateInput, FastSelect
+from portal.uploads import clean_pdf_upload
 
 DECIMAL = {"inputmode": "decimal"}
 
@@ -86,19 +85,7 @@ class CouncilViewForm(forms.ModelForm):
         help_texts = {"decision_file": _("The council's decision as a PDF, at most 10 MB. Optional.")}
 
     def clean_decision_file(self):
-        upload = self.cleaned_data.get("decision_file")
-        if not upload or not hasattr(upload, "read"):
-            return upload
-        if upload.size > settings.DECISION_FILE_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; at most %(max)s is accepted.")
-                % {"size": filesizeformat(upload.size), "max": filesizeformat(settings.DECISION_FILE_MAX_BYTES)}
-            )
-        head = upload.read(5)
-        upload.seek(0)
-        if head != b"%PDF-":  # the name says .pdf; the content must agree
-            raise forms.ValidationError(_("The file is not a PDF document."))
-        return upload
+        return clean_pdf_upload(self.cleaned_data.get("decision_file"))
 
     def __init__(self, *args, municipalities=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -272,6 +272,60 @@ def get_statement_municipality_for_user(user: AnyUser, slug: str) -> Municipalit
     return get_municipality_for_user(user, slug)[0]
 
 
+# --- The transition programme ----------------------------------------------------------------
+
+
+def can_edit_programme(user: AnyUser) -> bool:
+    """The kwartiermaker steers the programme; everyone else reads."""
+    return has_role(user, Role.KWARTIERMAKER)
+
+
+def can_see_whole_programme(user: AnyUser) -> bool:
+    """Milestones, inventory, risks and checklist: the entity's people and the boards. A contact
+    sees the steps of its own municipality and the issued reports."""
+    return is_internal(user)
+
+
+def visible_programmes(user: AnyUser):
+    from transition.models import Programme
+
+    if is_internal(user):
+        return Programme.objects.all()
+    own = own_municipality(user)
+    if own is None:
+        return Programme.objects.none()
+    members = Programme.objects.filter(module__memberships__municipality=own)
+    return (members | Programme.objects.filter(joining=own)).distinct()
+
+
+def get_programme_for_user(user: AnyUser, pk: int):
+    from transition.models import Programme
+
+    try:
+        programme = visible_programmes(user).select_related("module").get(pk=pk)
+    except Programme.DoesNotExist:
+        raise Http404(_("No such programme.")) from None
+    return programme, can_edit_programme(user)
+
+
+def visible_reports(user: AnyUser):
+    """Issued reports for everyone who sees the programme; drafts for the kwartiermaker only."""
+    from transition.models import ProgressReport
+
+    reports = ProgressReport.objects.filter(programme__in=visible_programmes(user))
+    return reports if can_edit_programme(user) else reports.filter(issued_on__isnull=False)
+
+
+def get_report_for_user(user: AnyUser, pk: int):
+    from transition.models import ProgressReport
+
+    try:
+        report = visible_reports(user).select_related("programme", "issued_by").get(pk=pk)
+    except ProgressReport.DoesNotExist:
+        raise Http404(_("No such report.")) from None
+    return report, can_edit_programme(user) and not report.is_issued
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 
@@ -294,6 +348,7 @@ def navigation(user: AnyUser) -> list[NavItem]:
         NavItem(_("Invoices"), "contracts:invoices", "invoices"),
         NavItem(_("Budgets"), "budgeting:list", "budgets"),
     ]
+    items.append(NavItem(_("Transition"), "transition:index", "transition"))
     if is_internal(user):
         items.append(NavItem(_("Organisation"), "entity:organisation", "organisation"))
     if can_edit_contracts(user):

@@ -18,6 +18,8 @@ def _section(request: HttpRequest) -> str:
         return "invoices" if match.url_name.startswith("invoice") else "contracts"
     if match.namespace == "budgeting":
         return "budgets"
+    if match.namespace == "transition":
+        return "transition"
     if match.namespace == "entity":
         return "organisation" if match.url_name == "organisation" else "modules"
     return match.url_name or ""

@@ -21,6 +21,7 @@ from entity.forms import ReferenceDateForm
 from entity.models import BoardSeat, Body, Function, Membership, Module, SeatPosition
 from entity.services import participant_shares, participation_changes
 from municipalities.models import Municipality
+from transition import services as transition_services
 
 
 def _modules_today(today: datetime.date) -> list[tuple[Module, list[Municipality]]]:
@@ -77,6 +78,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if access.can_edit_contracts(user):
         context.update(_office_worklist(user, today))
         context["budget_deadlines"] = upcoming_deadlines(today)
+    if access.can_edit_programme(user):
+        context["programme_attention"] = [
+            (programme, *transition_services.attention(programme, today))
+            for programme in access.visible_programmes(user)
+        ]
     if access.has_role(user, Role.DAILY_BOARD):
         context["db_queue"] = waiting_for_daily_board()
     if access.has_role(user, Role.GENERAL_BOARD):

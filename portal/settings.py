@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "municipalities",
     "contracts",
     "budgeting",
+    "transition",
 ]
 
 MIDDLEWARE = [

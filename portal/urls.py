@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("entity.urls")),
     path("", include("contracts.urls")),
     path("", include("budgeting.urls")),
+    path("", include("transition.urls")),
     path("beheer/", admin.site.urls),
 ]
 

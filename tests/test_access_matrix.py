@@ -26,6 +26,7 @@ READ = {**INTERNAL, "contact_weert": 200, "norole": 403}
 POST_ONLY = dict.fromkeys(INTERNAL | {"contact_weert": 0, "norole": 0}, 405)
 # A draft in preparation is the office's: a contact gets 404 until the draft goes to the councils.
 READ_DRAFT = {**INTERNAL, "contact_weert": 404, "norole": 403}
+KWARTIERMAKER = {**dict.fromkeys(INTERNAL, 403), "kwartiermaker": 200, "contact_weert": 403, "norole": 403}
 TABLE = {**INTERNAL, "contact_weert": 403, "norole": 403}
 BOARDS = {**dict.fromkeys(INTERNAL, 403), "db": 200, "ab": 200, "contact_weert": 403, "norole": 403}
 EXPECTED.update(
@@ -94,6 +95,28 @@ EXPECTED.update(
             {"pk": "adopted"},
             {**dict.fromkeys(INTERNAL, 403), "manager": 200, "contact_weert": 403, "norole": 403},
         ),
+        # The transition programme: the kwartiermaker edits, the others read, a contact its own steps.
+        "transition:index": ({}, {**dict.fromkeys(INTERNAL, 302), "contact_weert": 302, "norole": 403}),
+        "transition:programme": ({"pk": "programme"}, READ),
+        "transition:milestone_add": ({"pk": "programme"}, KWARTIERMAKER),
+        "transition:milestone_edit": ({"pk": "programme", "milestone_pk": "milestone"}, KWARTIERMAKER),
+        "transition:steps": ({"pk": "programme", "milestone_pk": "milestone"}, KWARTIERMAKER),
+        "transition:evidence": (
+            {"pk": "programme", "milestone_pk": "milestone"},
+            {**dict.fromkeys(INTERNAL, 404), "contact_weert": 404, "norole": 403},
+        ),
+        "transition:staffing": ({"pk": "programme"}, TABLE),
+        "transition:risks": ({"pk": "programme"}, TABLE),
+        "transition:risk_add": ({"pk": "programme"}, KWARTIERMAKER),
+        "transition:risk_edit": ({"pk": "programme", "item_pk": "risk"}, KWARTIERMAKER),
+        "transition:checklist_add": ({"pk": "programme"}, KWARTIERMAKER),
+        "transition:checklist_edit": ({"pk": "programme", "item_pk": "checklist"}, KWARTIERMAKER),
+        "transition:decision": ({"pk": "programme"}, KWARTIERMAKER),
+        "transition:framework_add": ({"pk": "programme"}, POST_ONLY),
+        "transition:report_new": ({"pk": "programme"}, POST_ONLY),
+        "transition:report": ({"pk": "issued_report"}, READ),
+        "transition:report_pdf": ({"pk": "issued_report"}, READ),
+        "transition:report_issue": ({"pk": "draft_report"}, POST_ONLY),
     }
 )
 # Pages with their own rules, tested below.
@@ -177,6 +200,35 @@ def objects(youth, region, staff_user):
         "accounts": accounts.pk,
         "activity": PlanActivity.objects.create(budget=budget, number=1, title="Monitoring", quarter=2).pk,
         "package": PlusPackage.objects.create(budget=budget, municipality=region["weert"], content="Extra").pk,
+        **_programme(staff_user),
+    }
+
+
+def _programme(user) -> dict:
+    import datetime
+
+    from transition.models import ChecklistItem, Milestone, Programme, ProgressReport, Risk
+    from transition.services import issue_report
+
+    programme = Programme.objects.create(name="Aansluiting", module_id=1, goal_date=datetime.date(2026, 1, 1))
+    milestone = Milestone.objects.create(
+        programme=programme,
+        name="Toestemming raden",
+        responsible="councils",
+        planned_end=datetime.date(2025, 11, 30),
+        per_municipality=True,
+    )
+    issued = ProgressReport.objects.create(programme=programme, year=2026, quarter=2)
+    issue_report(issued, by=user, on=datetime.date(2026, 7, 6))
+    return {
+        "programme": programme.pk,
+        "milestone": milestone.pk,
+        "risk": Risk.objects.create(
+            programme=programme, description="Uitstroom", probability=2, impact=3, owner="K"
+        ).pk,
+        "checklist": ChecklistItem.objects.create(programme=programme, title="OR-advies").pk,
+        "issued_report": issued.pk,
+        "draft_report": ProgressReport.objects.create(programme=programme, year=2026, quarter=3).pk,
     }
 
 

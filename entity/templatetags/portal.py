@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
@@ -66,3 +67,14 @@ def number_nl(value) -> str:
         return ""
     places = max(0, -Decimal(value).as_tuple().exponent)
     return format_decimal(value, places)
+
+
+@register.filter
+def isodate(value) -> str:
+    """'2025-06-30' (as stored in an issued report) -> '30-06-2025'."""
+    if not value:
+        return ""
+    try:
+        return datetime.date.fromisoformat(str(value)).strftime("%d-%m-%Y")
+    except ValueError:
+        return str(value)

@@ -63,6 +63,7 @@ def test_navigation_shows_only_what_the_role_may_use(users):
         "contracts:list",
         "contracts:invoices",
         "budgeting:list",
+        "transition:index",  # its own steps and the issued progress reports
     }
     assert names(users["norole"]) == set()
 

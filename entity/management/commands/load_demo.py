@@ -18,6 +18,7 @@ from contracts.demo import load_contract_demo
 from entity import demo_data as demo
 from entity.models import BoardSeat, Membership, Module, MunicipalityContact
 from municipalities.models import Municipality, PopulationCount
+from transition.demo import load_transition_demo
 
 
 class Command(BaseCommand):
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             )
         if not reference_only:
             self.stats["budgets created"] += load_budget_demo()
+            self.stats["transition programmes created"] += load_transition_demo()
         created = sum(v for k, v in self.stats.items() if k.endswith("created"))
         self.stdout.write(f"Demo data: {created} rows created, {self.stats['unchanged']} already present.")
         if not reference_only:

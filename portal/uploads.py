@@ -1,0 +1,24 @@
+"""Checks for uploaded decision documents: PDF by content, not only by name, and not too large."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+
+def clean_pdf_upload(upload):
+    """The upload when it is a PDF of at most DECISION_FILE_MAX_BYTES; a ValidationError in Dutch otherwise."""
+    if not upload or not hasattr(upload, "read"):
+        return upload
+    if upload.size > settings.DECISION_FILE_MAX_BYTES:
+        raise forms.ValidationError(
+            _("The file is %(size)s; at most %(max)s is accepted.")
+            % {"size": filesizeformat(upload.size), "max": filesizeformat(settings.DECISION_FILE_MAX_BYTES)}
+        )
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":  # the name says .pdf; the content must agree
+        raise forms.ValidationError(_("The file is not a PDF document."))
+    return upload
