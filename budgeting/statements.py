@@ -102,7 +102,9 @@ def status_text(document: Budget | AnnualAccounts) -> str:
         if document.status == "superseded":
             text += " – " + _("replaced by an amendment")
         return text
-    return _("Draft: %(status)s") % {"status": document.get_status_display()}
+    if document.status == "draft":
+        return _("Draft, not yet adopted by the AB")
+    return _("Draft, not yet adopted: %(status)s") % {"status": document.get_status_display()}
 
 
 def statement_context(allocation: Allocation, row: AllocationRow, change: Change | None = None) -> dict:
@@ -127,7 +129,7 @@ def statement_context(allocation: Allocation, row: AllocationRow, change: Change
 
 
 def render_statement(allocation: Allocation, row: AllocationRow, change: Change | None = None) -> bytes:
-    return render_pdf("budgeting/pdf/statement.html", statement_context(allocation, row, change))
+    return render_pdf("budgeting/pdf/statement.html", {**statement_context(allocation, row, change), "is_pdf": True})
 
 
 def statements_zip(allocation: Allocation) -> bytes:
@@ -156,7 +158,7 @@ def allocation_table(allocation: Allocation) -> tuple[list[str], list[list[objec
         _("DVO fees"),
         *([_("Care costs")] if accounts else []),
         _("Total"),
-        *([_("Settlement")] if accounts else []),
+        *([_("Settlement (+ back to the municipality)")] if accounts else []),
     ]
     rows: list[list[object]] = []
     for r in allocation.rows:

@@ -22,6 +22,9 @@ MANAGER_ADMIN_MODELS = {
         "contractlogentry",
         "invoice",
     ],
+    # The budget and the transition programme's reference rows; the download log is read-only.
+    "budgeting": ["deadlinerules", "financialframe", "statementdownload"],
+    "transition": ["programme", "milestone", "staffingline", "risk", "checklistitem", "progressreport"],
 }
 
 

@@ -89,6 +89,7 @@ class Basis:
     inhabitants: int | None = None
     key_percent: Decimal | None = None
     share: Decimal = ZERO  # its percentage of the basic package; all shares add up to 100.00
+    inhabitants_date: datetime.date | None = None  # the count used: the latest on or before the reference date
 
     @property
     def weight(self) -> Decimal:
@@ -199,6 +200,10 @@ class Allocation:
         return {c: self.total(c) for c in ("basic", "plus", "dvo", "bought", "care", "contribution", "total")}
 
     @property
+    def dvo_income(self) -> Decimal:
+        return self.total("dvo")
+
+    @property
     def settlement_total(self) -> Decimal:
         return sum(self.settlement.values(), ZERO)
 
@@ -223,7 +228,7 @@ def allocate(
     rows: dict[int, AllocationRow] = {}
     for b in bases:
         pk = b.municipality.pk
-        basis = Basis(b.municipality, b.days, b.inhabitants, b.key_percent, shares[pk])
+        basis = Basis(b.municipality, b.days, b.inhabitants, b.key_percent, shares[pk], b.inhabitants_date)
         rows[pk] = AllocationRow(b.municipality, basis, parts[pk])
     for attribute, items in (("plus_items", plus), ("dvo_items", dvo), ("care_items", care)):
         for municipality, item in items:
@@ -261,7 +266,7 @@ def bases(budget: Budget, *, participants_on: datetime.date | None = None) -> li
             _("No number of inhabitants on %(date)s for: %(names)s.")
             % {"date": f"{date:%d-%m-%Y}", "names": ", ".join(missing)}
         )
-    return [Basis(m, days[m.pk], inhabitants=m.inhabitants) for m in rows]
+    return [Basis(m, days[m.pk], inhabitants=m.inhabitants, inhabitants_date=m.inhabitants_date) for m in rows]
 
 
 def dvo_fees(module: Module, year: int, *, on: datetime.date | None = None) -> list[tuple[Municipality, Item]]:
@@ -418,6 +423,7 @@ def allocation_for(document: Budget | AnnualAccounts) -> Allocation:
 class Change:
     previous: Decimal | None
     current: Decimal
+    against: str = ""  # what it is compared with, e.g. "2025" or "de vastgestelde begroting 2027"
 
     @property
     def amount(self) -> Decimal | None:
@@ -430,29 +436,32 @@ class Change:
         return (self.amount * HUNDRED / self.previous).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def previous_document(document: Budget | AnnualAccounts) -> Budget | AnnualAccounts | None:
-    """Last year's budget in force, or last year's adopted accounts."""
-    budget = document.budget if isinstance(document, AnnualAccounts) else document
-    previous = current_version(budget.module, budget.year - 1)
-    if previous is None or not isinstance(document, AnnualAccounts):
-        return previous
-    return (
-        AnnualAccounts.objects.filter(budget__module=budget.module, budget__year=budget.year - 1)
-        .filter(status__in=ACCOUNTS_FROZEN)
-        .first()
-    )
+def previous_document(document: Budget | AnnualAccounts) -> tuple[Budget | AnnualAccounts | None, str]:
+    """What a statement is compared with, and how to say so: an amendment with the version it
+    amends, a budget with last year's version in force, accounts with last year's adopted ones."""
+    if isinstance(document, AnnualAccounts):
+        budget = document.budget
+        previous = (
+            AnnualAccounts.objects.filter(budget__module=budget.module, budget__year=budget.year - 1)
+            .filter(status__in=ACCOUNTS_FROZEN)
+            .first()
+        )
+        return previous, str(budget.year - 1)
+    if document.is_amendment:
+        return document.amends, _("the adopted version")
+    return current_version(document.module, document.year - 1), str(document.year - 1)
 
 
 def changes(allocation: Allocation) -> dict[int, Change]:
-    """Per municipality id: its total against the same document of last year."""
-    previous = previous_document(allocation.document)
+    """Per municipality id: its total against the previous document (see previous_document)."""
+    previous, against = previous_document(allocation.document)
     before: dict[int, Decimal] = {}
     if previous is not None:
         try:
             before = {r.municipality.pk: r.total for r in allocation_for(previous).rows}
         except ValidationError:
             before = {}
-    return {r.municipality.pk: Change(before.get(r.municipality.pk), r.total) for r in allocation.rows}
+    return {r.municipality.pk: Change(before.get(r.municipality.pk), r.total, against) for r in allocation.rows}
 
 
 # --- The settlement as the accounts page shows it -----------------------------------------------
@@ -602,14 +611,17 @@ def save_allocation_basis(
             raise ValidationError(_("The key shares must add up to exactly 100 %."))
         if any(v is None or v < 0 for v in key.values()):
             raise ValidationError(_("Every participant needs a key share of 0 % or more."))
+    if reference is not None and reference > timezone.localdate():
+        raise ValidationError(_("The reference date lies in the future: there are no counts yet."))
     budget.allocation_method = method
     budget.allocation_reference_date = reference
     budget.save(update_fields=["allocation_method", "allocation_reference_date"])
-    budget.key_shares.all().delete()
-    if method == AllocationMethod.KEY:
+    if method == AllocationMethod.KEY:  # a key is kept when switching to inhabitants, to switch back
+        budget.key_shares.all().delete()
         AllocationKeyShare.objects.bulk_create(
             AllocationKeyShare(budget=budget, municipality=m, percent=p) for m, p in key.items()
         )
+    bases(budget)  # refuses (and so rolls back) a basis without counts or shares for every participant
 
 
 @transaction.atomic

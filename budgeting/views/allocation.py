@@ -44,15 +44,15 @@ def _allocation_or_none(document) -> tuple[services.Allocation | None, str | Non
 
 
 def _statement_row(request: HttpRequest, kind: str, pk: int, slug: str):
-    """The document, its allocation and the row of the municipality asked for; 404 for a
-    municipality the user may not see or one that pays nothing in this allocation."""
+    """The document, its allocation (or why it cannot be made) and the row of the municipality;
+    404 for a municipality the user may not see or one that pays nothing in this allocation."""
     document = access.get_allocation_document_for_user(request.user, kind, pk)
     municipality = access.get_statement_municipality_for_user(request.user, slug)
-    allocation, _error = _allocation_or_none(document)
+    allocation, error = _allocation_or_none(document)
     row = allocation.row_for(municipality) if allocation else None
-    if row is None:
+    if row is None and error is None:
         raise Http404(_("This municipality has no statement for this document."))
-    return document, allocation, row
+    return document, allocation, row, error
 
 
 def _whole_table(request: HttpRequest, kind: str, pk: int):
@@ -102,7 +102,10 @@ def allocation_table_page(request: HttpRequest, pk: int, kind: str) -> HttpRespo
 @require_GET
 @access.any_role_required
 def statement(request: HttpRequest, pk: int, slug: str, kind: str) -> HttpResponse:
-    document, allocation, row = _statement_row(request, kind, pk, slug)
+    document, allocation, row, error = _statement_row(request, kind, pk, slug)
+    if error:  # e.g. a count is missing: say so, with the way back
+        context = {"document": document, "error": error, "kind": kind}
+        return render(request, "budgeting/statement_error.html", context)
     context = statement_context(allocation, row)
     context.update(kind=kind, may_see_table=access.can_see_allocation_table(request.user))
     context["pdf_name"] = statement_filename(document, row.municipality)
@@ -112,7 +115,9 @@ def statement(request: HttpRequest, pk: int, slug: str, kind: str) -> HttpRespon
 @require_GET
 @access.any_role_required
 def statement_pdf(request: HttpRequest, pk: int, slug: str, kind: str) -> HttpResponse:
-    document, allocation, row = _statement_row(request, kind, pk, slug)
+    document, allocation, row, error = _statement_row(request, kind, pk, slug)
+    if error:
+        return redirect(f"budgeting:{kind}_statement", pk=document.pk, slug=slug)
     pdf = render_statement(allocation, row)
     log_download(request.user, document, DownloadKind.PDF, row.municipality)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -146,7 +151,8 @@ def allocation_export(request: HttpRequest, pk: int, kind: str, fmt: str) -> Htt
 def allocation_basis(request: HttpRequest, pk: int) -> HttpResponse:
     budget, _can_edit = access.get_budget_for_user(request.user, pk)
     if not access.can_set_allocation_basis(request.user, budget):
-        raise PermissionDenied
+        messages.error(request, _("The draft has gone to the councils; its basis no longer changes."))
+        return redirect("budgeting:budget_allocation", pk=budget.pk)
     participants = Municipality.objects.participants_during(budget.module, budget.year).order_by("name")
     form = AllocationBasisForm(request.POST or None, budget=budget, participants=participants)
     if request.method == "POST" and form.is_valid():
@@ -200,7 +206,9 @@ def scenario_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("budgeting:scenario", pk=budget.pk)
     log_download(request.user, budget, DownloadKind.SCENARIO)
     name = f"toetredingsscenario-{budget.year}-module-{budget.module.number}-{result.after_date:%Y%m%d}.pdf"
-    return pdf_response("budgeting/pdf/scenario.html", scenario_context(result), name)
+    response = pdf_response("budgeting/pdf/scenario.html", scenario_context(result), name)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'  # a download, like the statements
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -95,6 +95,7 @@ def _contributions(request: HttpRequest, budget) -> dict:
         "allocation": allocation,
         "allocation_error": error,
         "may_see_table": access.can_see_allocation_table(request.user),
+        "may_set_basis": access.can_set_allocation_basis(request.user, budget),
         "own_row": allocation.row_for(own) if allocation and own else None,
     }
 

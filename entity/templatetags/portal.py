@@ -78,3 +78,20 @@ def isodate(value) -> str:
         return datetime.date.fromisoformat(str(value)).strftime("%d-%m-%Y")
     except ValueError:
         return str(value)
+
+
+@register.filter
+def money_signed(value) -> str:
+    """A change in money with its sign: '€ +1.234,50', '€ -1.234,50', '€ 0,00'."""
+    text = money(value)
+    if text and value is not None and Decimal(value) > 0:
+        return text.replace("€\u00a0", "€\u00a0+", 1)
+    return text
+
+
+@register.filter
+def percent_signed(value, places: int = 1) -> str:
+    text = percent(value, places)
+    if text and value is not None and Decimal(value) > 0:
+        return "+" + text
+    return text

@@ -92,7 +92,7 @@ def test_the_statement_pdf_states_the_amounts_on_one_page(login, users, seed_003
 def test_a_draft_statement_says_it_is_a_draft(login, users, seed_003):
     Budget.objects.filter(pk=seed_003.pk).update(status="draft", adopted_on=None)
     text, _pages = pdf_text(login(users["staff"]).get(url("budget_statement_pdf", seed_003, "leudal")).content)
-    assert "Concept: concept" in text and "Vastgesteld" not in text
+    assert "Concept, nog niet vastgesteld door het AB" in text and "Vastgesteld door" not in text
     assert "€ 280.706,40" in text
 
 
@@ -264,8 +264,42 @@ def test_the_office_sets_a_fixed_key_on_a_draft(login, users, draft, region):
 
 
 def test_the_basis_of_an_adopted_budget_is_fixed(login, users, seed_003):
-    assert login(users["staff"]).get(url("allocation_basis", seed_003)).status_code == 403
+    response = login(users["staff"]).get(url("allocation_basis", seed_003), follow=True)
+    assert response.redirect_chain[-1][0] == url("budget_allocation", seed_003)
+    assert "de grondslag verandert niet meer" in response.content.decode()
+    assert login(users["staff"]).post(url("allocation_basis", seed_003), {"method": "inhabitants"}).status_code == 302
+    seed_003.refresh_from_db()
+    assert seed_003.allocation_method == "key"
     assert login(users["db"]).get(url("allocation_basis", seed_003)).status_code == 403
+
+
+def test_a_reference_date_without_counts_is_refused(login, users, draft):
+    response = login(users["staff"]).post(
+        url("allocation_basis", draft), {"method": "inhabitants", "reference_date": "2020-01-01"}
+    )
+    assert response.status_code == 200
+    assert "Geen inwoneraantal op 01-01-2020" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.allocation_reference_date is None
+    future = login(users["staff"]).post(
+        url("allocation_basis", draft), {"method": "inhabitants", "reference_date": "2099-01-01"}
+    )
+    assert "in de toekomst" in future.content.decode()
+
+
+def test_a_statement_that_cannot_be_made_says_why(login, users, draft, region):
+    from municipalities.models import PopulationCount
+
+    PopulationCount.objects.filter(municipality=region["weert"]).delete()
+    response = login(users["staff"]).get(url("budget_statement", draft, "venlo"))
+    assert (
+        response.status_code == 200
+        and "Geen inwoneraantal" in response.content.decode()
+        and "Weert" in response.content.decode()
+    )
+    assert login(users["staff"]).get(url("budget_statement_pdf", draft, "venlo")).status_code == 302
+    page = login(users["staff"]).get(url("budget_allocation", draft)).content.decode()
+    assert url("allocation_basis", draft) in page  # the way back to the basis stays
 
 
 def test_the_reference_date_of_a_draft(login, users, draft):
