@@ -217,10 +217,15 @@ class Milestone(models.Model):
             raise ValidationError(errors)
 
     def status_on(self, today: datetime.date) -> str:
-        """The status as shown: a milestone past its planned date and not done is late."""
-        if self.status != MilestoneStatus.DONE and self.planned_end < today:
+        """The status on ``today``: a milestone past its planned date and not done (by then) is
+        late. A report describes the end of its quarter, so a milestone done only after that day
+        was not done on it."""
+        done_by_then = self.status == MilestoneStatus.DONE and (self.done_on is None or self.done_on <= today)
+        if done_by_then:
+            return MilestoneStatus.DONE
+        if self.planned_end < today:
             return MilestoneStatus.LATE
-        return self.status
+        return MilestoneStatus.IN_PROGRESS if self.status == MilestoneStatus.DONE else self.status
 
     def status_label(self, today: datetime.date) -> str:
         return str(MilestoneStatus(self.status_on(today)).label)
@@ -379,7 +384,8 @@ class ProgressReport(models.Model):
     """The quarterly progress report to the portfolio holders. Its content is computed from the
     programme while it is a draft, and stored (``content``) when it is issued: frozen."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="reports")
+    # PROTECT: deleting a programme must not take its issued reports with it.
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="reports")
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     quarter = models.PositiveSmallIntegerField(_("quarter"), validators=[MinValueValidator(1), MaxValueValidator(4)])
     summary = models.TextField(_("summary by the kwartiermaker"), blank=True)
@@ -409,7 +415,8 @@ class ProgressReport(models.Model):
         return reverse("transition:report", args=[self.pk])
 
     def delete(self, *args, **kwargs):
-        if self.is_issued:
+        # Ask the database, not this copy: another copy may have issued it meanwhile.
+        if self.is_issued or ProgressReport.objects.filter(pk=self.pk, issued_on__isnull=False).exists():
             raise ReportFrozenError(_("This report has been issued; it no longer changes. Edit the next report."))
         return super().delete(*args, **kwargs)
 

@@ -272,6 +272,7 @@ def report_timeline(content: dict) -> Timeline:
 
 def _milestone_dict(m: Milestone, today: datetime.date, counts: dict[int, StepCount]) -> dict:
     count = counts.get(m.pk)
+    done_by_then = m.done_on is not None and m.done_on <= today
     return {
         "name": m.name,
         "responsible": m.get_responsible_display(),
@@ -279,8 +280,8 @@ def _milestone_dict(m: Milestone, today: datetime.date, counts: dict[int, StepCo
         "planned_end": m.planned_end.isoformat(),
         "status": m.status_on(today),
         "status_label": m.status_label(today),
-        "done_on": m.done_on.isoformat() if m.done_on else None,
-        "evidence": m.evidence,
+        "done_on": m.done_on.isoformat() if done_by_then else None,
+        "evidence": m.evidence if done_by_then else "",
         "steps_done": count.done if count else None,
         "steps_total": count.total if count else None,
     }

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from entity import access
@@ -129,13 +130,22 @@ def steps(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
 def staffing(request: HttpRequest, pk: int) -> HttpResponse:
     programme, can_edit = access.get_programme_for_user(request.user, pk)
     stock = services.inventory(programme)
-    form = InventoryForm(request.POST or None, inventory=stock) if can_edit else None
+    data = request.POST if request.method == "POST" else None
+    form = InventoryForm(data, inventory=stock) if can_edit else None
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
+        if not any(name in request.POST for name in form.fields):  # not this form: never wipe the figures
+            messages.error(request, _("Nothing was saved: the inventory form was not sent."))
+            return redirect("transition:staffing", pk=programme.pk)
         if form.is_valid():
             changed = services.save_inventory(programme, form.values(), by=request.user)
-            messages.success(request, _("The inventory has been saved (%(count)d changes).") % {"count": changed})
+            text = ngettext(
+                "The inventory has been saved (%(count)d change).",
+                "The inventory has been saved (%(count)d changes).",
+                changed,
+            )
+            messages.success(request, text % {"count": changed})
             return redirect("transition:staffing", pk=programme.pk)
     context = {"programme": programme, "inventory": stock, "form": form, "can_edit": can_edit}
     context["changes"] = StaffingChange.objects.filter(line__programme=programme).select_related(

@@ -32,6 +32,10 @@ JOURNEYS = {
             "/begrotingen/{budget}/kostenverdeling/",
             "/begrotingen/{adopted}/kostenverdeling/weert/",
             "/begrotingen/{amendment}/kostenverdeling/grondslag/",
+            "/overgang/{programme}/",
+            "/overgang/{programme}/functies/",
+            "/overgang/{programme}/risicos/",
+            "/overgang/rapportages/{report}/",
             "/begrotingen/{adopted}/toetredingsscenario/",
             "/jaarrekeningen/{accounts}/kostenverdeling/",
             "/jaarrekeningen/{accounts}/kostenverdeling/venlo/",
@@ -66,6 +70,14 @@ JOURNEYS = {
             "/modules/1/?datum=2026-01-01",
             "/begrotingen/{adopted}/kostenverdeling/",
             "/begrotingen/{adopted}/toetredingsscenario/",
+            "/overgang/{programme}/",
+            "/overgang/{programme}/go-no-go/",
+            "/overgang/{programme}/mijlpalen/nieuw/",
+            "/overgang/{programme}/mijlpalen/{steps_milestone}/gemeenten/",
+            "/overgang/{programme}/functies/",
+            "/overgang/{programme}/risicos/nieuw/",
+            "/overgang/{programme}/personeel/nieuw/",
+            "/overgang/rapportages/{draft_report}/",
         ],
         "Van 7 naar 14 deelnemers",
     ),
@@ -77,6 +89,8 @@ JOURNEYS = {
             "/jaarrekeningen/{accounts}/",
             "/begrotingen/{adopted}/kostenverdeling/weert/",
             "/begrotingen/{budget}/kostenverdeling/",  # the table leads a contact to its own statement
+            "/overgang/{programme}/",  # its own steps
+            "/overgang/rapportages/{report}/",
         ],
         "Uw gemeente: Weert",
     ),
@@ -98,9 +112,16 @@ def log_in(page, username: str) -> None:
 @pytest.mark.parametrize("role", sorted(JOURNEYS))
 def test_role_logs_in_and_walks_its_pages(page, users, region, check_a11y, role):
     from budgeting.demo import load_budget_demo
+    from transition.demo import load_transition_demo
+    from transition.models import Milestone, Programme, ProgressReport
 
     load_budget_demo()
+    load_transition_demo()
     ids = {
+        "programme": Programme.objects.get().pk,
+        "steps_milestone": Milestone.objects.filter(per_municipality=True).first().pk,
+        "report": ProgressReport.objects.filter(issued_on__isnull=False).first().pk,
+        "draft_report": ProgressReport.objects.get(issued_on__isnull=True).pk,
         "budget": Budget.objects.get(year=2027, version=1).pk,
         "amendment": Budget.objects.get(year=2027, version=2).pk,
         "adopted": Budget.objects.get(year=2026).pk,
