@@ -207,10 +207,12 @@ def objects(youth, region, staff_user):
 def _programme(user) -> dict:
     import datetime
 
+    from entity.models import Module
     from transition.models import ChecklistItem, Milestone, Programme, ProgressReport, Risk
     from transition.services import issue_report
 
-    programme = Programme.objects.create(name="Aansluiting", module_id=1, goal_date=datetime.date(2026, 1, 1))
+    module = Module.objects.get(number=1)  # by number: primary keys differ per database
+    programme = Programme.objects.create(name="Aansluiting", module=module, goal_date=datetime.date(2026, 1, 1))
     milestone = Milestone.objects.create(
         programme=programme,
         name="Toestemming raden",
