@@ -14,59 +14,36 @@ All traffic goes to 127.0.0.1 only; every wrk run is bounded in time.
 from __future__ import annotations
 
 import argparse
-import datetime
-import http.cookiejar
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-PASSWORD = "demo-portaal-2026"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def sh(*args: str, env: dict | None = None, check: bool = True, capture: bool = False) -> str:
-    result = subprocess.run(
-        args, cwd=ROOT, env=env, check=check, text=True, stdout=subprocess.PIPE if capture else None
-    )
-    return result.stdout or ""
-
-
-def psql(url: str, sql: str) -> None:
-    sh("psql", url, "-q", "-c", sql)
-
-
-def fill(env: dict, invoices: int, label: str) -> float:
-    start = time.perf_counter()
-    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
-    sh(PYTHON, "manage.py", "load_demo", "--allow-demo-users", "--invoices", str(invoices), "-v0", env=env)
-    seconds = time.perf_counter() - start
-    print(f"  {label}: filled in {seconds:.0f} s")
-    return seconds
-
-
-def session_cookie(base: str, username: str) -> str:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/account/inloggen/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-    data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
-    opener.open(
-        urllib.request.Request(
-            f"{base}/account/inloggen/", data=data.encode(), headers={"Referer": f"{base}/account/inloggen/"}
-        )
-    )
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
+from common import (
+    DEFAULT_PG,
+    PYTHON,
+    ROOT,
+    bench_env,
+    commit,
+    django_value,
+    fill,
+    insert_section,
+    psql,
+    recreate_database,
+    session_cookie,
+    sh,
+    start_gunicorn,
+    stop,
+    today,
+)
 
 
 def check_ok(base: str, path: str, cookie: str) -> None:
@@ -100,7 +77,7 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/portal_bench")
+    parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--invoices", type=int, default=200_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
@@ -113,15 +90,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    base_env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "k" * 60,
-        "SECURE_COOKIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "PORTAL_BENCH": "1",
-        "LOG_LEVEL": "ERROR",
-    }
+    base_env = bench_env()
     if args.only == "allocation":
         insert_section(args.out, allocation_report(allocation_run(base_env)))
         return
@@ -132,11 +101,8 @@ def main() -> None:
     sqlite_env = {**base_env, "DATABASE_URL": f"sqlite:///{sqlite_path}"}
 
     print(f"Filling the databases with {args.invoices:,} invoices…")
-    admin_url = args.pg.rsplit("/", 1)[0] + "/postgres"
-    name = args.pg.rsplit("/", 1)[1]
     if not args.reuse:
-        psql(admin_url, f"DROP DATABASE IF EXISTS {name}")
-        psql(admin_url, f"CREATE DATABASE {name}")
+        recreate_database(args.pg)
         fill(pg_env, args.invoices, "PostgreSQL")
         psql(args.pg, "VACUUM ANALYZE")
         sqlite_path.unlink(missing_ok=True)
@@ -149,30 +115,9 @@ def main() -> None:
     allocation = allocation_run(base_env)
 
     print(f"Serving with gunicorn ({args.workers} workers) on 127.0.0.1:{args.port}…")
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=pg_env,
-    )
+    server = start_gunicorn(pg_env, args.port, args.workers)
     base = f"http://127.0.0.1:{args.port}"
     try:
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(base + "/bench/hello/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
         staff = session_cookie(base, "medewerker")
         manager = session_cookie(base, "leidinggevende")
         weert = _first_municipality_with_invoices(pg_env)
@@ -197,18 +142,13 @@ def main() -> None:
                 f"p95 {r['p95_us'] / 1000:7.1f} ms  errors {r['errors']}"
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
     insert_section(args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation))
 
 
-def _django_value(env: dict, code: str) -> str:
-    return sh(PYTHON, "manage.py", "shell", "-c", code, env=env, capture=True).strip().splitlines()[-1]
-
-
 def _first_municipality_with_invoices(env: dict) -> str:
-    return _django_value(
+    return django_value(
         env,
         "from contracts.models import Invoice; "
         "print(Invoice.objects.values_list('municipality_id', flat=True).first())",
@@ -216,19 +156,15 @@ def _first_municipality_with_invoices(env: dict) -> str:
 
 
 def _busiest_contract(env: dict) -> str:
-    return _django_value(
+    return django_value(
         env,
         "from contracts.models import Contract; from django.db.models import Count; "
         "print(Contract.objects.annotate(n=Count('invoices')).order_by('-n').first().pk)",
     )
 
 
-def _commit() -> str:
-    return sh("git", "rev-parse", "--short", "HEAD", capture=True, check=False).strip() or "?"
-
-
 def contracts_report(args, results: dict, pg: dict, lite: dict) -> str:
-    commit = _commit()
+    revision = commit()
     cpu = platform.processor() or platform.machine()
     first = results["invoice list, page 1"]
     deep = results["invoice list, page 4001 (offset 100,000)"]
@@ -245,7 +181,7 @@ def contracts_report(args, results: dict, pg: dict, lite: dict) -> str:
         "admin changelist (invoices)": "admin changelist",
     }
     lines = [
-        f"## Contracts and invoices — {datetime.date.today():%Y-%m-%d}, commit {commit}",
+        f"## Contracts and invoices — {today()}, commit {revision}",
         "",
         f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, PostgreSQL (local service), "
         f"gunicorn {args.workers} sync workers, wrk 2 threads × {args.connections} connections, {args.seconds} s per "
@@ -319,7 +255,7 @@ def allocation_report(data: dict) -> str:
     floor = statistics.median(data["baseline"])
     vendor = VENDORS.get(data["vendor"], data["vendor"])
     lines = [
-        f"## Cost allocation — {datetime.date.today():%Y-%m-%d}, commit {_commit()}",
+        f"## Cost allocation — {today()}, commit {commit()}",
         "",
         f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
         f"{platform.python_version()}, WeasyPrint {data['weasyprint']}"
@@ -352,17 +288,6 @@ def allocation_report(data: dict) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def insert_section(path: str, text: str) -> None:
-    """Print ``text`` and put it at the top of the results in ``path`` (newest first)."""
-    print("\n" + text)
-    out = ROOT / path
-    out.parent.mkdir(exist_ok=True)
-    previous = out.read_text() if out.exists() else "# Benchmarks\n\nMeasured with `make bench`; newest first.\n\n"
-    head, _, rest = previous.partition("\n## ")
-    out.write_text(head.rstrip() + "\n\n" + text + ("\n## " + rest if rest else ""))
-    print(f"Written to {path}")
 
 
 if __name__ == "__main__":
