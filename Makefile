@@ -11,7 +11,7 @@ RUN_ENV = DEBUG=0 SECURE_COOKIES=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY=
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PYTEST_ARGS ?=
 
-.PHONY: run test bench setup setup-test system-deps lint messages clean
+.PHONY: run test bench loadtest setup setup-test system-deps lint messages clean
 
 run: setup .secret-key
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
@@ -36,6 +36,13 @@ bench: setup-test
 	  { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# A realistic mix of 59 users (40 staff, 5 board, 14 contacts) with locust for 60 s against gunicorn
+# on the same PostgreSQL database (filled when missing; LOAD_ARGS="--refill" fills it again).
+# Fails on any error or if a registered invoice is lost. Writes docs/benchmarks.md.
+LOAD_ARGS ?=
+loadtest: $(VENV)/.installed-load system-deps
+	$(BIN)/python bench/loadtest.py $(LOAD_ARGS)
+
 setup: $(VENV)/.installed system-deps
 setup-test: $(VENV)/.installed-test system-deps
 
@@ -47,6 +54,10 @@ $(VENV)/.installed: requirements.txt
 
 $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+$(VENV)/.installed-load: requirements-load.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-load.txt
 	touch $@
 
 # As root on a Debian-family system the missing packages are installed; otherwise a hint.
