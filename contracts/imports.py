@@ -19,8 +19,10 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from lxml import etree
 
+from audit.services import record_created
 from contracts.models import (
     COST_STATUSES,
     PAYMENT_TERM_DAYS,
@@ -128,6 +130,20 @@ def _bulk_save(invoices: list[Invoice], lines: list[InvoiceLine] | None = None) 
             for line in lines:
                 line.invoice_id = line.invoice.pk
             InvoiceLine.objects.bulk_create(lines, batch_size=BATCH)
+        # bulk_create sends no signals: one create entry per invoice, written in batches in this
+        # transaction, so every invoice's history starts with its import (and a failed import
+        # leaves none). The lines are named by their count, not one entry each.
+        note = (
+            ngettext(
+                "imported with %(count)d declared performance",
+                "imported with %(count)d declared performances",
+                len(lines),
+            )
+            % {"count": len(lines)}
+            if lines
+            else ""
+        )
+        record_created(invoices, by=invoices[0].registered_by if invoices else None, note=note)
 
 
 # --- CSV -------------------------------------------------------------------------------------
