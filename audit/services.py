@@ -154,9 +154,15 @@ def record_transition(
     return entry
 
 
-def record_created(instances: Iterable[models.Model], *, by: Any = None, note: str = "") -> int:
+def record_created(
+    instances: Iterable[models.Model], *, by: Any = None, note: str = "", with_values: bool = True
+) -> int:
     """Create entries for rows saved with ``bulk_create`` (no signals), in batches; relations
-    that are not loaded on the objects are read once per field, not once per row."""
+    that are not loaded on the objects are read once per field, not once per row.
+
+    ``with_values=False`` records that the row was made, by whom and when, without its field
+    values: for imports of thousands of rows whose values stay on the row itself (every later
+    change records the old value, so the state at creation can still be read back)."""
     instances = [i for i in instances if is_tracked_instance(i)]
     if not instances:
         return 0
@@ -170,13 +176,13 @@ def record_created(instances: Iterable[models.Model], *, by: Any = None, note: s
     entries = []
     for model, rows in by_model.items():
         caches = {}
-        for f in tracked_fields(model):
+        for f in tracked_fields(model) if with_values else ():
             if f.is_relation:
                 missing = {getattr(r, f.attname) for r in rows if not f.is_cached(r)} - {None}
                 if missing:
                     caches[f.name] = f.related_model._base_manager.in_bulk(missing)
         for row in rows:
-            changes = {k: [None, v] for k, v in _filled(row, caches=caches).items()}
+            changes = {k: [None, v] for k, v in _filled(row, caches=caches).items()} if with_values else {}
             entries.append(_entry(row, AuditAction.CREATE, changes, by=by, note=note, at=now))
     AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
     return len(entries)

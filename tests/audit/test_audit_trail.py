@@ -31,12 +31,12 @@ from budgeting.services import (
     send_to_province,
     start_amendment,
 )
-from contracts.imports import import_invoices_csv
+from contracts.imports import import_declaration_message, import_invoices_csv
 from contracts.models import Contract, ContractParticipation, Invoice, InvoiceStatus, InvoiceTransitionError, TariffLine
 from contracts.services import bulk_move
 from entity.models import BoardSeat, Membership, Module, MunicipalityContact
 from tests.budgeting.helpers import other
-from tests.factories import BoardSeatFactory, InvoiceFactory, UserFactory
+from tests.factories import BoardSeatFactory, ContractFactory, InvoiceFactory, MunicipalityFactory, UserFactory
 
 D = datetime.date
 
@@ -186,9 +186,27 @@ def test_an_import_records_each_invoice_in_bulk(youth, staff_user):
     assert result.ok, result.problems
     for invoice in result.created:
         (entry,) = entries_of(invoice)
-        assert (entry.action, entry.actor) == (AuditAction.CREATE, staff_user)
-        assert entry.changes["source"] == [None, "csv"]
-        assert entry.changes["municipality"][1] in {"Weert", "Venlo"}
+        assert (entry.action, entry.actor, entry.note) == (AuditAction.CREATE, staff_user, "CSV-import")
+        assert entry.changes == {}  # the values stay on the invoice (see contracts/imports.py)
+    invoice = result.created[0]
+    with acting_as(staff_user):
+        invoice.amount = Decimal("1.00")
+        invoice.save()
+    assert last(invoice).changes["amount"] == ["1234.56", "1.00"]  # the imported value is kept as the old one
+
+
+def test_a_declaration_message_names_its_lines(youth, staff_user):
+    from tests.contracts.test_imports import EXAMPLE
+
+    # The shared example is addressed to municipality 0384 (not one of ours), as in test_imports.
+    diemen = MunicipalityFactory(name="Diemen", slug="diemen", cbs_code="GM0384")
+    youth_contract = {"provider": youth["provider"], "segment": youth["segment"]}
+    ContractFactory(reference="JGD-D-001", municipalities=[diemen], **youth_contract)
+    result = import_declaration_message(EXAMPLE, by=staff_user)
+    assert result.ok, result.problems
+    (entry,) = entries_of(result.created[0])
+    count = result.created[0].lines.count()
+    assert entry.note.startswith("declaratiebericht (323), geïmporteerd met") and str(count) in entry.note
 
 
 def test_a_refused_import_records_nothing(youth, staff_user):
