@@ -55,6 +55,12 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def update_or_create(self, *args, **kwargs):
         _refuse()
 
+    def bulk_create(self, objs, *args, **kwargs):
+        # An upsert would overwrite existing entries; plain inserts are how the trail grows.
+        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
+            _refuse()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
@@ -100,6 +106,8 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         # Only "view": nobody, not even a superuser through a permission, may add, change or delete.
         default_permissions = ("view",)
+        # Related-object paths (cascades, SET_NULL) use the base manager: it must refuse too.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["content_type", "object_id", "at"], name="audit_object_at"),
             models.Index(fields=["parent_content_type", "parent_object_id", "at"], name="audit_parent_at"),

@@ -52,6 +52,10 @@ def test_no_path_changes_or_removes_an_entry(youth):
         AuditEntry.objects.all().delete()
     with pytest.raises(AuditTrailImmutable):
         AuditEntry.objects.bulk_update([entry], ["note"])
+    with pytest.raises(AuditTrailImmutable):
+        AuditEntry._base_manager.filter(pk=entry.pk).update(note="x")  # what cascades use
+    with pytest.raises(AuditTrailImmutable):
+        AuditEntry.objects.bulk_create([entry], update_conflicts=True, unique_fields=["id"], update_fields=["note"])
     copy = AuditEntry.objects.get(pk=entry.pk)
     copy._state.adding = True  # pretending to be new does not overwrite the existing row either
     with pytest.raises(AuditTrailImmutable):
