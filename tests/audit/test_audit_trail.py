@@ -396,3 +396,77 @@ def test_the_middleware_records_the_request_user_and_forgets_it(client, staff_us
     with acting_as(staff_user):
         assert current_user() == staff_user
     assert current_user() is None
+
+
+# --- every kind in the registry ----------------------------------------------------------------
+
+
+def test_every_tracked_kind_records_create_and_delete_with_who(youth, region, budget, boards, manager_user):
+    """One row of each model in the registry: made, then removed (children first) by a manager."""
+    from audit.registry import tracked_models
+    from budgeting.models import ActivityResult, PlanActivity
+
+    seats = boards["seats"]
+    with acting_as(manager_user):
+        line = other(budget, "10.00")
+        share = AllocationKeyShare.objects.create(budget=budget, municipality=region["weert"], percent=100)
+        view = CouncilView.objects.create(
+            budget=budget,
+            municipality=region["weert"],
+            opinion="none",
+            decided_on=D(2026, 6, 1),
+            entered_by=manager_user,
+        )
+        decision = BoardDecision.objects.create(
+            budget=budget,
+            meeting_on=D(2026, 7, 8),
+            outcome="postponed",
+            minutes_reference="AB",
+            recorded_by=manager_user,
+        )
+        vote = MemberVote.objects.create(decision=decision, seat=seats["ab_a"], vote="for")
+        activity = PlanActivity.objects.create(budget=budget, number=1, title="Inkoop", quarter=1)
+        accounts_budget = Budget.objects.create(module=budget.module, year=2026, created_by=manager_user)
+        accounts = AnnualAccounts.objects.create(budget=accounts_budget, created_by=manager_user)
+        realised = RealisedLine.objects.create(accounts=accounts, line=line, amount=Decimal("9.00"))
+        result = ActivityResult.objects.create(accounts=accounts, activity=activity, state="done")
+        invoice = InvoiceFactory(contract=youth["contract"], municipality=region["weert"], registered_by=manager_user)
+        tariff = TariffLine.objects.create(
+            contract=youth["contract"], product_category="45", product_code="45A01", unit="uur", tariff=1
+        )
+        contact = MunicipalityContact.objects.create(user=UserFactory(username="c-2"), municipality=region["weert"])
+        membership = Membership.objects.create(
+            municipality=MunicipalityFactory(), module=budget.module, start_date=D(2030, 1, 1)
+        )
+        rows = [
+            result,
+            realised,
+            accounts,
+            vote,
+            decision,
+            view,
+            share,
+            invoice,
+            tariff,
+            contact,
+            membership,
+            seats["ab_b"],
+            line,
+            accounts_budget,
+        ]
+        participation = youth["contract"].participations.first()
+        rows += [participation]
+    made = {type(row) for row in rows} | {Contract, Budget}
+    assert made >= set(tracked_models()), "a tracked kind is missing from this test"
+    for row in rows:
+        assert entries_of(row)[0].action == AuditAction.CREATE, type(row)
+    with acting_as(manager_user):
+        for row in rows:
+            if isinstance(row, Budget):
+                PlanActivity.objects.filter(budget=row).delete()
+            pk = row.pk
+            row.delete()
+            row.pk = pk
+            entry = last(row)
+            assert (entry.action, entry.actor) == (AuditAction.DELETE, manager_user), type(row)
+            assert entry.changes, type(row)  # what it held, for the record
