@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
@@ -66,7 +67,9 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
         return None
 
 
-def history_rows(entries, content_type_id: int, object_id: str) -> list[HistoryRow]:
+def history_rows(entries, content_type: ContentType, object_id: str) -> list[HistoryRow]:
+    page_model = content_type.model_class()
+    content_type_id = content_type.pk
     rows = []
     for entry in entries:
         model = entry.content_type.model_class()
@@ -77,6 +80,8 @@ def history_rows(entries, content_type_id: int, object_id: str) -> list[HistoryR
         for name, pair in (entry.changes or {}).items():
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             f = _field(model, name)
+            if not own and f is not None and f.is_relation and f.related_model is page_model:
+                continue  # "budget: this budget" on the budget's own page says nothing
             label = str(f.verbose_name) if f is not None else name
             row.changes.append(
                 FieldChange(

@@ -51,6 +51,6 @@ def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
             "deleted": obj is None,
             "page": page,
             "paginator": page.paginator,
-            "rows": history_rows(page.object_list, content_type.pk, str(pk)),
+            "rows": history_rows(page.object_list, content_type, str(pk)),
         },
     )
