@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "contracts",
     "budgeting",
     "transition",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts, for the audit trail's signal handlers; cleared after every request.
+    "audit.middleware.CurrentUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication (its page shows the navigation), before CSRF's view check reads the body.
     "portal.middleware.request_size_limit",

@@ -29,6 +29,7 @@ READ_DRAFT = {**INTERNAL, "contact_weert": 404, "norole": 403}
 KWARTIERMAKER = {**dict.fromkeys(INTERNAL, 403), "kwartiermaker": 200, "contact_weert": 403, "norole": 403}
 TABLE = {**INTERNAL, "contact_weert": 403, "norole": 403}
 BOARDS = {**dict.fromkeys(INTERNAL, 403), "db": 200, "ab": 200, "contact_weert": 403, "norole": 403}
+HISTORY = {**dict.fromkeys(INTERNAL, 403), "manager": 200, "ab": 200, "db": 200, "contact_weert": 403, "norole": 403}
 EXPECTED.update(
     {
         "contracts:list": ({}, READ),
@@ -117,6 +118,9 @@ EXPECTED.update(
         "transition:report": ({"pk": "issued_report"}, READ),
         "transition:report_pdf": ({"pk": "issued_report"}, READ),
         "transition:report_issue": ({"pk": "draft_report"}, POST_ONLY),
+        # Who changed what: managers and the AB (the "db" user also sits in the AB; a DB member
+        # outside it gets 403, tested in tests/audit/test_history_page.py).
+        "audit:history": ({"model": "contracts.invoice", "pk": "weert_invoice"}, HISTORY),
     }
 )
 # What Venlo's contact gets where it differs from Weert's contact on the same (Weert) URL.
