@@ -326,6 +326,24 @@ def get_report_for_user(user: AnyUser, pk: int):
     return report, can_edit_programme(user) and not report.is_issued
 
 
+# --- Login security ------------------------------------------------------------------------
+
+
+def can_manage_login_security(user: AnyUser) -> bool:
+    """Unlocking blocked logins, the two-factor policy per role and resetting a lost phone."""
+    return has_role(user, Role.MANAGER)
+
+
+def two_factor_required(user: AnyUser) -> bool:
+    """A manager requires a second factor for one of the user's roles."""
+    from entity.models import TwoFactorPolicy
+
+    if not user.is_authenticated:
+        return False
+    names = {role.value for role in roles_of(user)}
+    return bool(names) and TwoFactorPolicy.objects.filter(required=True, group__name__in=names).exists()
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 
@@ -355,6 +373,8 @@ def navigation(user: AnyUser) -> list[NavItem]:
         items.append(NavItem(_("Import invoices"), "contracts:invoice_import", "invoice_import"))
     if can_import_population(user):
         items.append(NavItem(_("Import population"), "municipalities:import", "import"))
+    if can_manage_login_security(user):
+        items.append(NavItem(_("Login security"), "account:lockouts", "login_security"))
     if can_manage_reference_data(user):
         items.append(NavItem(_("Management"), "admin:index", "admin"))
     return items

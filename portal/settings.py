@@ -8,6 +8,7 @@ ALLOWED_HOSTS comma-separated host names.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -61,6 +62,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tables2",
     "django_filters",
     "entity",
@@ -78,10 +83,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then our rule: who has (or must have) a second factor uses it.
+    "django_otp.middleware.OTPMiddleware",
+    "entity.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a login, except the login page itself (Django 5.1+).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Last, so it turns the lockout flag of a login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -118,6 +128,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -130,6 +142,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes). Locked per username AND address: guessing one user's password
+# from one address stops after 5 failures for 30 minutes, while an attacker elsewhere cannot lock
+# a colleague out (a lock on the username alone would let anyone lock every known user out), and
+# a municipality's shared NAT address is not locked for all its users (a lock on the address
+# alone). A successful login clears the count; a manager unlocks early on /account/blokkades/.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "entity.security_views.lockout_response"
+# Behind a reverse proxy every request comes from the proxy: give the number of proxies so the
+# client's address is read from X-Forwarded-For (which only the proxy may set).
+if os.environ.get("AXES_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Two-factor login (django-otp): the name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "Portaal sociaal domein Limburg-Noord"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
