@@ -14,7 +14,7 @@ from functools import wraps
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
@@ -340,8 +340,9 @@ def two_factor_required(user: AnyUser) -> bool:
 
     if not user.is_authenticated:
         return False
-    names = {role.value for role in roles_of(user)}
-    return bool(names) and TwoFactorPolicy.objects.filter(required=True, group__name__in=names).exists()
+    # One query on every page of a logged-in user (the middleware asks), joined to the groups.
+    mine = Q(group__user=user) | (Q(group__name=Role.MANAGER.value) if user.is_superuser else Q(pk__in=[]))
+    return TwoFactorPolicy.objects.filter(mine, required=True).exists()
 
 
 # --- Navigation ------------------------------------------------------------------------------

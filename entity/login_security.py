@@ -23,7 +23,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp import user_has_device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -98,7 +97,8 @@ def pending_step(user: Any) -> Step | None:
     """What a logged-in user who has not given a code yet must do before anything else."""
     if not user.is_authenticated or getattr(user, "otp_device", None) is not None:
         return None
-    if user_has_device(user, confirmed=True):
+    # The app is the device that counts: backup codes only come with it (one query per page).
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return Step.VERIFY
     if access.two_factor_required(user):
         return Step.ENROL

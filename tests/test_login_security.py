@@ -324,3 +324,27 @@ def test_manager_resets_a_lost_phone(login, users, device):
     entry = LogEntry.objects.get(object_id=str(users["staff"].pk))
     assert entry.user == users["manager"] and "verwijderd" in entry.change_message
     assert manager.post(reverse("account:two_factor_reset", args=[9999])).status_code == 404
+
+
+def test_management_shows_lockouts_devices_and_policy(login, users, device):
+    manager = login(users["manager"])
+    for name in [
+        "admin:axes_accessattempt_changelist",
+        "admin:axes_accesslog_changelist",
+        "admin:otp_totp_totpdevice_changelist",
+        "admin:otp_static_staticdevice_changelist",
+        "admin:entity_twofactorpolicy_changelist",
+    ]:
+        assert manager.get(reverse(name)).status_code == 200, name
+    # Reading and removing, never making a device for someone else (whose secret it would know).
+    assert manager.get(reverse("admin:otp_totp_totpdevice_add")).status_code == 403
+    assert manager.get(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])).status_code == 200
+
+
+def test_superuser_counts_as_manager_for_the_policy(login, db):
+    from tests.factories import UserFactory
+
+    require(Role.MANAGER)
+    root = UserFactory(username="root", is_superuser=True, is_staff=True, roles=[])
+    response = login(root).get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account:two_factor_enrol"))
