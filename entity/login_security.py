@@ -8,6 +8,7 @@ admin log on that user, so ``/beheer/`` shows who did it and when in the user's 
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from base64 import b32encode
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +22,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
@@ -42,6 +44,23 @@ def _record(by: User, user: User, message: str) -> None:
 
 
 # --- Lockouts --------------------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address a lockout is kept for. Behind ``AXES_PROXY_COUNT`` proxies it is the entry
+    that many places from the right of X-Forwarded-For: each proxy appends the address it was
+    called from, so entries further left are whatever the client chose to send."""
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.AXES_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-count]))
+    except ValueError:
+        return remote
 
 
 def cool_off_minutes() -> int:

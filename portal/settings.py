@@ -154,11 +154,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "entity.security_views.lockout_response"
-# Behind a reverse proxy every request comes from the proxy: give the number of proxies so the
-# client's address is read from X-Forwarded-For (which only the proxy may set).
-if os.environ.get("AXES_PROXY_COUNT"):
-    AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"])
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Behind a reverse proxy every request comes from the proxy: AXES_PROXY_COUNT (the number of
+# proxies in front) makes the client's address come from X-Forwarded-For, as the proxies wrote it.
+AXES_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "entity.login_security.client_ip"
 # Two-factor login (django-otp): the name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = "Portaal sociaal domein Limburg-Noord"
 
