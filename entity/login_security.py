@@ -47,11 +47,11 @@ def _record(by: User, user: User, message: str) -> None:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address a lockout is kept for. Behind ``AXES_PROXY_COUNT`` proxies it is the entry
+    """The address a lockout is kept for. Behind ``TRUSTED_PROXY_COUNT`` proxies it is the entry
     that many places from the right of X-Forwarded-For: each proxy appends the address it was
     called from, so entries further left are whatever the client chose to send."""
     remote = request.META.get("REMOTE_ADDR")
-    count = settings.AXES_PROXY_COUNT
+    count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]

@@ -154,9 +154,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "entity.security_views.lockout_response"
-# Behind a reverse proxy every request comes from the proxy: AXES_PROXY_COUNT (the number of
+# Behind a reverse proxy every request comes from the proxy: TRUSTED_PROXY_COUNT (the number of
 # proxies in front) makes the client's address come from X-Forwarded-For, as the proxies wrote it.
-AXES_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "entity.login_security.client_ip"
 # Two-factor login (django-otp): the name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = "Portaal sociaal domein Limburg-Noord"

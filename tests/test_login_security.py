@@ -354,18 +354,18 @@ def test_address_behind_a_proxy(rf, settings):
     from entity.login_security import client_ip
 
     request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
-    settings.AXES_PROXY_COUNT = 0
+    settings.TRUSTED_PROXY_COUNT = 0
     assert client_ip(request) == "10.0.0.1"  # no proxy configured: the header is not trusted
-    settings.AXES_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(request) == "203.0.113.7"  # what the proxy saw, not what the client claimed
-    settings.AXES_PROXY_COUNT = 3
+    settings.TRUSTED_PROXY_COUNT = 3
     assert client_ip(request) == "10.0.0.1"
-    settings.AXES_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="nonsense")) == "10.0.0.1"
 
 
 def test_lockout_behind_a_proxy_keeps_clients_apart(client, users, settings):
-    settings.AXES_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     fail(client, "medewerker", 5, HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert post_login(client, "medewerker", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
     assert post_login(client, "medewerker", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 302
