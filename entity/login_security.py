@@ -78,6 +78,12 @@ def current_lockouts(now: datetime.datetime | None = None) -> QuerySet[AccessAtt
     return attempts.order_by("-attempt_time")
 
 
+def lockouts_with_end(now: datetime.datetime | None = None) -> list[tuple[AccessAttempt, datetime.datetime | None]]:
+    """Each current lockout with when it ends by itself (a failure during it starts it again)."""
+    cool_off = get_cool_off()
+    return [(a, a.attempt_time + cool_off if cool_off else None) for a in current_lockouts(now)]
+
+
 def unlock(attempt: AccessAttempt, by: User) -> int:
     """Lift the lockout of this username from this address; the count of attempts removed."""
     count = AxesProxyHandler.reset_attempts(ip_address=attempt.ip_address, username=attempt.username)

@@ -158,7 +158,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 @role_required(Role.MANAGER)
 def lockouts(request: HttpRequest) -> HttpResponse:
     context = {
-        "lockouts": security.current_lockouts(),
+        "lockouts": security.lockouts_with_end(),
         "minutes": security.cool_off_minutes(),
         "limit": settings.AXES_FAILURE_LIMIT,
     }

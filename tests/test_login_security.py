@@ -85,7 +85,7 @@ def test_manager_unlocks_and_then_the_password_works(client, login, users):
     attempt = AccessAttempt.objects.get(username="medewerker")
     manager = login(users["manager"])
     html = text(manager.get(reverse("account:lockouts")))
-    assert "medewerker" in html and "127.0.0.1" in html and "Ontgrendelen" in html
+    assert "medewerker" in html and "127.0.0.1" in html and "Ontgrendelen" in html and "Geblokkeerd tot" in html
     response = manager.post(reverse("account:unlock", args=[attempt.pk]), follow=True)
     assert "medewerker kan weer inloggen" in text(response)
     assert not AccessAttempt.objects.filter(username="medewerker").exists()
