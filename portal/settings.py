@@ -8,6 +8,7 @@ ALLOWED_HOSTS comma-separated host names.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -64,6 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tables2",
     "django_filters",
     "csp",
@@ -86,12 +91,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who acts, for the audit trail's signal handlers; cleared after every request.
     "audit.middleware.CurrentUserMiddleware",
+    # request.user.is_verified(); then our rule: who has (or must have) a second factor uses it.
+    "django_otp.middleware.OTPMiddleware",
+    "entity.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication (its page shows the navigation), before CSRF's view check reads the body.
     "portal.middleware.request_size_limit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a login, except the login page itself (Django 5.1+).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Last, so it turns the lockout flag of a login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -128,6 +138,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -140,6 +152,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes). Locked per username AND address: guessing one user's password
+# from one address stops after 5 failures for 30 minutes, while an attacker elsewhere cannot lock
+# a colleague out (a lock on the username alone would let anyone lock every known user out), and
+# a municipality's shared NAT address is not locked for all its users (a lock on the address
+# alone). A successful login clears the count; a manager unlocks early on /account/blokkades/.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "entity.security_views.lockout_response"
+# Behind a reverse proxy every request comes from the proxy: TRUSTED_PROXY_COUNT (the number of
+# proxies in front) makes the client's address come from X-Forwarded-For, as the proxies wrote it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "entity.login_security.client_ip"
+# Two-factor login (django-otp): the name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "Portaal sociaal domein Limburg-Noord"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("account/uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/wachtwoord/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("account/", include("entity.security_urls")),
     path("gemeenten/", include("municipalities.urls")),
     path("", include("entity.urls")),
     path("", include("contracts.urls")),

@@ -28,6 +28,8 @@ POST_ONLY = dict.fromkeys(INTERNAL | {"contact_weert": 0, "norole": 0}, 405)
 READ_DRAFT = {**INTERNAL, "contact_weert": 404, "norole": 403}
 KWARTIERMAKER = {**dict.fromkeys(INTERNAL, 403), "kwartiermaker": 200, "contact_weert": 403, "norole": 403}
 TABLE = {**INTERNAL, "contact_weert": 403, "norole": 403}
+EVERYONE = {**INTERNAL, "contact_weert": 200, "norole": 200}
+MANAGER = {**dict.fromkeys(INTERNAL, 403), "manager": 200, "contact_weert": 403, "norole": 403}
 BOARDS = {**dict.fromkeys(INTERNAL, 403), "db": 200, "ab": 200, "contact_weert": 403, "norole": 403}
 HISTORY = {**dict.fromkeys(INTERNAL, 403), "manager": 200, "ab": 200, "db": 200, "contact_weert": 403, "norole": 403}
 EXPECTED.update(
@@ -121,6 +123,19 @@ EXPECTED.update(
         # Who changed what: managers and the AB (the "db" user also sits in the AB; a DB member
         # outside it gets 403, tested in tests/audit/test_history_page.py).
         "audit:history": ({"model": "contracts.invoice", "pk": "weert_invoice"}, HISTORY),
+
+        # Login security: everyone their own second factor, the manager the lockouts and policy.
+        "account:two_factor": ({}, EVERYONE),
+        "account:two_factor_enrol": ({}, EVERYONE),
+        # Nobody here has a device, so there is no code to give: sent on to the page asked for.
+        "account:two_factor_verify": ({}, dict.fromkeys(EVERYONE, 302)),
+        "account:two_factor_disable": ({}, POST_ONLY),
+        "account:two_factor_backup_codes": ({}, POST_ONLY),
+        "account:two_factor_policy": ({}, MANAGER),
+        "account:two_factor_users": ({}, MANAGER),
+        "account:two_factor_reset": ({"pk": 1}, POST_ONLY),
+        "account:lockouts": ({}, MANAGER),
+        "account:unlock": ({"pk": 1}, POST_ONLY),
     }
 )
 # What Venlo's contact gets where it differs from Weert's contact on the same (Weert) URL.
