@@ -393,9 +393,7 @@ def population_csv(draw) -> bytes:
     for _ in range(draw(st.integers(0, 4))):
         if rows:
             row = draw(st.sampled_from(rows))
-            row[draw(st.integers(0, len(header) - 1))] = draw(
-                st.one_of(value, st.sampled_from(POPULATION_NASTY))
-            )
+            row[draw(st.integers(0, len(header) - 1))] = draw(st.one_of(value, st.sampled_from(POPULATION_NASTY)))
     if draw(st.booleans()):
         index = draw(st.integers(0, len(header) - 1))
         header.pop(index)
@@ -447,7 +445,9 @@ def accounts(region, staff_user):
     budget = Budget.objects.create(module=Module.objects.get(number=1), year=2025, created_by=staff_user)
     personnel(budget)
     other(budget, "45000.00")
-    Budget.objects.filter(pk=budget.pk).update(status=BudgetStatus.SENT_TO_PROVINCE, adopted_on=datetime.date(2024, 7, 3))
+    Budget.objects.filter(pk=budget.pk).update(
+        status=BudgetStatus.SENT_TO_PROVINCE, adopted_on=datetime.date(2024, 7, 3)
+    )
     budget.refresh_from_db()
     return open_accounts(budget, by=staff_user)
 
@@ -503,9 +503,10 @@ def test_odd_line_numbers_are_reported(accounts, line):
 
 @pytest.mark.django_db
 @FUZZ
-@given(data=st.one_of(invoice_csv(), declaration_message(), st.binary(max_size=500)), name=st.sampled_from(
-    ["f.csv", "f.xml", "f.txt", "f.CSV", "f.pdf"]
-))
+@given(
+    data=st.one_of(invoice_csv(), declaration_message(), st.binary(max_size=500)),
+    name=st.sampled_from(["f.csv", "f.xml", "f.txt", "f.CSV", "f.pdf"]),
+)
 def test_invoice_import_view(diemen, staff_user, client, data, name):
     client.force_login(staff_user)
     with rolled_back():
