@@ -21,10 +21,11 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 
-from budgeting.models import RealisedLine
+from budgeting.models import Budget, BudgetStatus, CycleStep, RealisedLine
 from contracts.models import Invoice, InvoiceStatus, InvoiceTransition, SpendingTotal
+from entity.models import Module
 from municipalities.models import PopulationCount
-from tests.factories import InvoiceFactory
+from tests.factories import BoardSeatFactory, InvoiceFactory
 from tests.faults.test_import_fuzz import (  # noqa: F401  (fixtures)
     HEADER,
     VALID_ROW,
@@ -196,6 +197,24 @@ def test_a_bulk_approval_without_a_drop_approves_all(checked, colleague, client)
     client.post(reverse("contracts:invoice_bulk"), data)
     assert set(Invoice.objects.values_list("status", flat=True)) == {InvoiceStatus.APPROVED}
     assert approved_total() == sum(i.amount for i in checked)
+
+
+def test_drop_during_a_budget_cycle_step(region, db_user, caplog):
+    """The DB sends the framework letter: the status and the recorded step go together or not at all."""
+    budget = Budget.objects.create(module=Module.objects.get(number=1), year=2027, created_by=db_user)
+    BoardSeatFactory(person=db_user, municipality=region["venlo"], body="DB", position="chair")
+    client = Client(raise_request_exception=False)
+    client.force_login(db_user)
+
+    def send():
+        return client.post(reverse("budgeting:db_step", args=[budget.pk]), {"step": "framework", "on": "2027-03-01"})
+
+    check_every_drop(client, send, caplog)
+    budget.refresh_from_db()
+    assert (budget.status, CycleStep.objects.count()) == (BudgetStatus.DRAFT, 0)
+    send()  # and without a drop the step is taken: the drops above interrupted a real write
+    budget.refresh_from_db()
+    assert (budget.status, CycleStep.objects.count()) == (BudgetStatus.FRAMEWORK_SENT, 1)
 
 
 def test_other_errors_still_give_the_500_page(office, monkeypatch):
