@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The test suite runs with DEBUG on (pytest-django switches it off per test). `make run` runs
 # as users see the portal: DEBUG off (Dutch error pages), a generated local key, plain http on
-# 127.0.0.1 (so no Secure cookies), static files collected and served by WhiteNoise.
+# 127.0.0.1 (HTTPS=0: no redirect to https, no HSTS, no Secure cookies), static files collected
+# and served by WhiteNoise.
 DEV_ENV := DEBUG=1
-RUN_ENV = DEBUG=0 SECURE_COOKIES=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY="$$(cat .secret-key)"
+RUN_ENV = DEBUG=0 HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY="$$(cat .secret-key)"
 # WeasyPrint needs Pango; with libharfbuzz-subset0 it embeds font subsets ~2x faster.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PYTEST_ARGS ?=

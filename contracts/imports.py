@@ -18,8 +18,10 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from lxml import etree
 
+from audit.services import record_created
 from contracts.models import (
     COST_STATUSES,
     PAYMENT_TERM_DAYS,
@@ -127,6 +129,19 @@ def _bulk_save(invoices: list[Invoice], lines: list[InvoiceLine] | None = None) 
             for line in lines:
                 line.invoice_id = line.invoice.pk
             InvoiceLine.objects.bulk_create(lines, batch_size=BATCH)
+        # bulk_create sends no signals: one create entry per invoice (who, when, which import),
+        # in batches in this transaction, so a failed import leaves none. Without the field
+        # values: they stay on the invoice and every later change records the old one, and
+        # copying them would double the import's time (measured: docs/benchmarks.md).
+        if invoices:
+            note = str(InvoiceSource(invoices[0].source).label)
+            if lines:
+                note += ", " + ngettext(
+                    "imported with %(count)d declared performance",
+                    "imported with %(count)d declared performances",
+                    len(lines),
+                ) % {"count": len(lines)}
+            record_created(invoices, by=invoices[0].registered_by, note=note, with_values=False)
 
 
 # --- CSV -------------------------------------------------------------------------------------

@@ -326,6 +326,15 @@ def get_report_for_user(user: AnyUser, pk: int):
     return report, can_edit_programme(user) and not report.is_issued
 
 
+# --- Audit trail ---------------------------------------------------------------------------
+
+
+def can_see_history(user: AnyUser) -> bool:
+    """Who changed what, and when: the managers who answer for the office, and the general board
+    that supervises it. A DB member sees it as a member of the AB (every DB member is one)."""
+    return has_role(user, Role.MANAGER, Role.GENERAL_BOARD)
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 

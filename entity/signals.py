@@ -25,6 +25,8 @@ MANAGER_ADMIN_MODELS = {
     # The budget and the transition programme's reference rows; the download log is read-only.
     "budgeting": ["deadlinerules", "financialframe", "statementdownload"],
     "transition": ["programme", "milestone", "staffingline", "risk", "checklistitem", "progressreport"],
+    # The trail has only a view permission (audit.models); the admin offers nothing else.
+    "audit": ["auditentry"],
 }
 
 

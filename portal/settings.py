@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,12 +36,14 @@ DEV_SECRET_KEY = "insecure-development-key-only-for-debug-mode"
 
 def resolve_secret_key(debug: bool, key: str | None) -> str:
     """Return the key to use, or refuse: production must never run on a guessable key."""
-    if key and key != DEV_SECRET_KEY and not key.startswith("django-insecure") and len(key) >= 40:
+    # The same bar as Django's deploy check (security.W009): 50 characters, 5 distinct.
+    strong = len(key or "") >= 50 and len(set(key or "")) >= 5
+    if strong and key != DEV_SECRET_KEY and not key.startswith("django-insecure"):
         return key
     if debug:
         return key or DEV_SECRET_KEY
     raise ImproperlyConfigured(
-        "SECRET_KEY is missing or not secure (at least 40 characters, not a development "
+        "SECRET_KEY is missing or not secure (at least 50 random characters, not a development "
         "key) while DEBUG is off. Set SECRET_KEY in the environment, for example with: "
         'python -c "import secrets; print(secrets.token_urlsafe(50))", '
         "or set DEBUG=1 for local development."
@@ -63,15 +66,18 @@ INSTALLED_APPS = [
     "guardian",
     "django_tables2",
     "django_filters",
+    "csp",
     "entity",
     "municipalities",
     "contracts",
     "budgeting",
     "transition",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A lost database connection: a Dutch 503 page ("nothing was saved, try again"), not a 500.
     "portal.middleware.DatabaseUnavailableMiddleware",
@@ -80,7 +86,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts, for the audit trail's signal handlers; cleared after every request.
+    "audit.middleware.CurrentUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication (its page shows the navigation), before CSRF's view check reads the body.
+    "portal.middleware.request_size_limit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a login, except the login page itself (Django 5.1+).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -173,12 +183,42 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Production is served over HTTPS only (behind a TLS proxy that sets X-Forwarded-Proto), so by
+# default without DEBUG: redirect http, HSTS for a year, cookies only over HTTPS. HTTPS=0 is for
+# a portal on plain http on 127.0.0.1 (`make run`, `make bench`); each part can be set alone.
+HTTPS = env_bool("HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (365 * 24 * 60 * 60 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if HTTPS:
+    # Trust the proxy's header only when a proxy terminates TLS; it must overwrite the header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp), also with DEBUG so a violation shows up in development
+# and in the browser tests: only the portal's own scripts, styles, images and fonts; no inline
+# code at all, no plugins, no framing, forms post only to the portal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+# A request body above this is refused with 413 before any view reads it (imports allow 20 MB).
+MAX_REQUEST_BYTES = 25 * 1024 * 1024
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}

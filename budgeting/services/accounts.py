@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.context import acts_as_by
 from budgeting.models import (
     ADOPTED_STATUSES,
     AccountsStatus,
@@ -106,6 +107,7 @@ def accounts_summary(accounts: AnnualAccounts) -> AccountsSummary:
 
 
 @transaction.atomic
+@acts_as_by
 def open_accounts(budget: Budget, *, by) -> AnnualAccounts:
     if not access.has_role(by, *access.OFFICE_ROLES):
         raise PermissionDenied(_("Only the office prepares the annual accounts."))

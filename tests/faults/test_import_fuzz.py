@@ -20,6 +20,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit.models import AuditEntry
 from budgeting.models import Budget, BudgetStatus, RealisedLine
 from budgeting.services import import_realised_csv, open_accounts
 from contracts.imports import import_declaration_message, import_invoices_csv
@@ -110,12 +111,13 @@ HEADER = [
 VALID_ROW = ["65656055", "N{n}", "06-05-2026", "JGD-2024-001", "GM0988", "01-04-2026", "30-04-2026", "1.234,56", ""]
 
 
-def invoice_state() -> tuple[int, int, Decimal, list]:
+def invoice_state() -> tuple[int, int, Decimal, list, int]:
     return (
         Invoice.objects.count(),
         InvoiceLine.objects.count(),
         Invoice.objects.aggregate(s=Sum("amount"))["s"] or Decimal("0.00"),
         sorted(SpendingTotal.objects.values_list("municipality_id", "year", "total")),
+        AuditEntry.objects.count(),  # the audit trail is written with the data, or not at all
     )
 
 
