@@ -12,7 +12,7 @@ RUN_ENV = DEBUG=0 HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY="$$(cat .
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PYTEST_ARGS ?=
 
-.PHONY: run test bench setup setup-test system-deps lint messages clean
+.PHONY: run test bench backup restore setup setup-test system-deps lint messages clean
 
 run: setup .secret-key
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
@@ -36,6 +36,20 @@ bench: setup-test
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
 	  { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The database (pg_dump -Fc, or SQLite's online backup) and the private uploads with a manifest of
+# row counts and sums, in backups/portal-backup-<UTC time>.tar.gz. Safe while the portal runs.
+# Uses the environment's DATABASE_URL and PRIVATE_MEDIA_ROOT, as the portal does.
+MANAGE_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat .secret-key)}"
+backup: setup .secret-key
+	$(MANAGE_ENV) $(BIN)/python manage.py backup
+
+# Replaces ALL data and uploads with a backup's, then checks them against its manifest.
+# Asks for confirmation; CONFIRM=1 skips the question (CI, scripts).
+restore:
+	@[ -n "$(FILE)" ] || { echo "Which backup? make restore FILE=backups/portal-backup-....tar.gz [CONFIRM=1]"; exit 2; }
+	@$(MAKE) --no-print-directory setup .secret-key
+	$(MANAGE_ENV) $(BIN)/python manage.py restore "$(FILE)" $(if $(filter 1 yes true,$(CONFIRM)),--yes,)
 
 setup: $(VENV)/.installed system-deps
 setup-test: $(VENV)/.installed-test system-deps

@@ -11,6 +11,8 @@ admin.site.site_header = _("Portal social domain Limburg-Noord – management")
 admin.site.site_title = _("Portal management")
 admin.site.index_title = _("Reference data")
 
+handler500 = "portal.middleware.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("account/inloggen/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
