@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The test suite runs with DEBUG on (pytest-django switches it off per test). `make run` runs
 # as users see the portal: DEBUG off (Dutch error pages), a generated local key, plain http on
-# 127.0.0.1 (so no Secure cookies), static files collected and served by WhiteNoise.
+# 127.0.0.1 (HTTPS=0: no redirect to https, no HSTS, no Secure cookies), static files collected
+# and served by WhiteNoise.
 DEV_ENV := DEBUG=1
-RUN_ENV = DEBUG=0 SECURE_COOKIES=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY="$$(cat .secret-key)"
+RUN_ENV = DEBUG=0 HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY="$$(cat .secret-key)"
 # WeasyPrint needs Pango; with libharfbuzz-subset0 it embeds font subsets ~2x faster.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PYTEST_ARGS ?=
 
-.PHONY: run test bench loadtest setup setup-test system-deps lint messages clean
+.PHONY: run test bench loadtest backup restore setup setup-test system-deps lint messages clean
 
 run: setup .secret-key
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
@@ -42,6 +43,20 @@ bench: setup-test
 LOAD_ARGS ?=
 loadtest: $(VENV)/.installed-load system-deps
 	$(BIN)/python bench/loadtest.py $(LOAD_ARGS)
+
+# The database (pg_dump -Fc, or SQLite's online backup) and the private uploads with a manifest of
+# row counts and sums, in backups/portal-backup-<UTC time>.tar.gz. Safe while the portal runs.
+# Uses the environment's DATABASE_URL and PRIVATE_MEDIA_ROOT, as the portal does.
+MANAGE_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat .secret-key)}"
+backup: setup .secret-key
+	$(MANAGE_ENV) $(BIN)/python manage.py backup
+
+# Replaces ALL data and uploads with a backup's, then checks them against its manifest.
+# Asks for confirmation; CONFIRM=1 skips the question (CI, scripts).
+restore:
+	@[ -n "$(FILE)" ] || { echo "Which backup? make restore FILE=backups/portal-backup-....tar.gz [CONFIRM=1]"; exit 2; }
+	@$(MAKE) --no-print-directory setup .secret-key
+	$(MANAGE_ENV) $(BIN)/python manage.py restore "$(FILE)" $(if $(filter 1 yes true,$(CONFIRM)),--yes,)
 
 setup: $(VENV)/.installed system-deps
 setup-test: $(VENV)/.installed-test system-deps

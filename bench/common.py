@@ -29,7 +29,7 @@ def bench_env(**extra: str) -> dict:
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + "k" * 60,
-        "SECURE_COOKIES": "0",
+        "HTTPS": "0",  # plain http on 127.0.0.1: no redirect, no HSTS, no Secure cookies
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
         "PORTAL_BENCH": "1",
         "LOG_LEVEL": "ERROR",

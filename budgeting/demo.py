@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from audit.services import record_transition
 from budgeting.models import (
     AccountsStatus,
     ActivityResult,
@@ -206,6 +207,8 @@ def _adopted(module: Module, year: int, by: User, dates: dict, kwartiermaker: bo
     Budget.objects.filter(pk=budget.pk).update(
         status=BudgetStatus.SENT_TO_PROVINCE, ab_meeting_on=dates["adopted_on"], **dates
     )
+    # An update sends no signal: the trail gets the status the demo gave it (by the system).
+    record_transition(budget, {"status": (budget.status, BudgetStatus.SENT_TO_PROVINCE)}, by=None)
     return budget
 
 
@@ -275,6 +278,7 @@ def _accounts_2025(budget: Budget, by: User) -> AnnualAccounts:
     }
     _steps({"accounts": accounts}, dates, by)
     AnnualAccounts.objects.filter(pk=accounts.pk).update(status=AccountsStatus.SENT_TO_PROVINCE, **dates)
+    record_transition(accounts, {"status": (accounts.status, AccountsStatus.SENT_TO_PROVINCE)}, by=None)
     return accounts
 
 
@@ -334,8 +338,12 @@ def load_budget_demo() -> int:
         ),
         needs_council_views=True,
     )
-    amendment.lines.filter(description="Inkoopadviseur").update(fte=Decimal("2.50"))
-    amendment.lines.filter(description="Ingehuurde expertise").update(amount=Decimal("30000.00"))
+    # Saved one by one (not a QuerySet update) so the trail shows the amendment's changes.
+    changes = {"Inkoopadviseur": {"fte": Decimal("2.50")}, "Ingehuurde expertise": {"amount": Decimal("30000.00")}}
+    for line in amendment.lines.filter(description__in=changes):
+        for name, value in changes[line.description].items():
+            setattr(line, name, value)
+        line.save()
     copy_from_adopted(module, 2028, by=by)
     _financial_frames(module, 2026, by)
     return 5

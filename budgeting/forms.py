@@ -19,7 +19,7 @@ from budgeting.models import (
     needs_explanation,
 )
 from entity.forms import DateInput, FastSelect
-from portal.uploads import clean_pdf_upload
+from portal.uploads import clean_data_upload, clean_pdf_upload
 
 DECIMAL = {"inputmode": "decimal"}
 
@@ -270,6 +270,10 @@ class RealisedImportForm(forms.Form):
         help_text=_("Columns regel;omschrijving;begroot;gerealiseerd;toelichting, as in the template."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self):
+        # A realisation has a line per budget line: a few hundred lines, far below 5 MB.
+        return clean_data_upload(self.cleaned_data.get("file"), extensions=(".csv", ".txt"), max_bytes=5 * 1024 * 1024)
 
 
 class AccountsStepForm(forms.Form):

@@ -7,7 +7,6 @@ unless the whole file is right. Citizen numbers (BSN) in 323 messages are never 
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import re
@@ -19,8 +18,10 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from lxml import etree
 
+from audit.services import record_created
 from contracts.models import (
     COST_STATUSES,
     PAYMENT_TERM_DAYS,
@@ -35,7 +36,7 @@ from contracts.models import (
     invoice_problems,
 )
 from municipalities.models import Municipality
-from portal.textfiles import decode_text, parse_amount, parse_date, sniff_delimiter
+from portal.textfiles import FIRST_YEAR, LAST_YEAR, date_out_of_range, decode_text, parse_amount, parse_date, read_csv
 
 MAX_BYTES = 20 * 1024 * 1024
 BATCH = 1000
@@ -128,6 +129,19 @@ def _bulk_save(invoices: list[Invoice], lines: list[InvoiceLine] | None = None) 
             for line in lines:
                 line.invoice_id = line.invoice.pk
             InvoiceLine.objects.bulk_create(lines, batch_size=BATCH)
+        # bulk_create sends no signals: one create entry per invoice (who, when, which import),
+        # in batches in this transaction, so a failed import leaves none. Without the field
+        # values: they stay on the invoice and every later change records the old one, and
+        # copying them would double the import's time (measured: docs/benchmarks.md).
+        if invoices:
+            note = str(InvoiceSource(invoices[0].source).label)
+            if lines:
+                note += ", " + ngettext(
+                    "imported with %(count)d declared performance",
+                    "imported with %(count)d declared performances",
+                    len(lines),
+                ) % {"count": len(lines)}
+            record_created(invoices, by=invoices[0].registered_by, note=note, with_values=False)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -143,7 +157,12 @@ def import_invoices_csv(data: bytes, *, by) -> InvoiceImportResult:
     except ValueError as exc:
         result.problems.append(ImportProblem(0, "", str(exc)))
         return result
-    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
+    try:
+        lines = read_csv(text)
+    except ValueError as exc:
+        result.problems.append(ImportProblem(0, "", str(exc)))
+        return result
+    reader = iter(lines)
     header = [h.strip().lower().lstrip("\ufeff") for h in next(reader, [])]
     missing = [c for c, (required, _d) in CSV_COLUMNS.items() if required and c not in header]
     if missing:
@@ -160,8 +179,12 @@ def import_invoices_csv(data: bytes, *, by) -> InvoiceImportResult:
         result.problems.append(ImportProblem(0, "", _("The file contains no invoices.")))
         return result
 
-    providers = {p.agb_code: p for p in Provider.objects.filter(agb_code__in={r["aanbieder_agb"] for _n, r in rows})}
-    contracts = {c.reference: c for c in Contract.objects.filter(reference__in={r["contract"] for _n, r in rows})}
+    providers = {
+        p.agb_code: p for p in Provider.objects.filter(agb_code__in={r.get("aanbieder_agb", "") for _n, r in rows})
+    }
+    contracts = {
+        c.reference: c for c in Contract.objects.filter(reference__in={r.get("contract", "") for _n, r in rows})
+    }
     participants: dict[int, set[int]] = defaultdict(set)
     for contract_id, municipality_id in Contract.municipalities.through.objects.filter(
         contract__in=contracts.values()
@@ -221,7 +244,13 @@ def _csv_row(
     for column in ("factuurdatum", "periode_van", "periode_tot"):
         value = row.get(column, "")
         dates[column] = parse_date(value)
-        if dates[column] is None and re.fullmatch(r"\s*\d{1,2}-\d{1,2}-\d{4}\s*", value):
+        if date_out_of_range(value):
+            problem(
+                column,
+                _("the date '%(value)s' is not between %(first)d and %(last)d.")
+                % {"value": value, "first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        elif dates[column] is None and re.fullmatch(r"\s*\d{1,2}-\d{1,2}-\d{4}\s*", value):
             problem(column, _("the date '%(value)s' does not exist.") % {"value": value})
         elif dates[column] is None:
             problem(column, _("'%(value)s' is not a date (dd-mm-jjjj).") % {"value": value})
@@ -367,14 +396,23 @@ def import_declaration_message(data: bytes, *, by) -> InvoiceImportResult:
         )
     if provider is None or municipality is None:
         return result
-    period_start = datetime.date.fromisoformat(declaration.findtext("m:DeclaratiePeriode/b:Begindatum", namespaces=ns))
-    period_end = datetime.date.fromisoformat(declaration.findtext("m:DeclaratiePeriode/b:Einddatum", namespaces=ns))
+    period_start = _message_date(declaration.findtext("m:DeclaratiePeriode/b:Begindatum", namespaces=ns))
+    period_end = _message_date(declaration.findtext("m:DeclaratiePeriode/b:Einddatum", namespaces=ns))
+    invoice_date = _message_date(declaration.findtext("m:DeclaratieDagtekening", namespaces=ns))
     invoice_number = declaration.findtext("m:DeclaratieNummer", namespaces=ns)
     total = _signed_cents(declaration.find("m:TotaalIngediendBedrag", namespaces=ns), "TotaalBedrag", ns)
     lines = [
         _message_line(p, ns)
         for p in declaration.iterfind("m:Clienten/m:Client/m:Prestaties/m:Prestatie", namespaces=ns)
     ]
+    periods = [(period_start, period_end)] + [(line.period_start, line.period_end) for line in lines]
+    if invoice_date is None or any(start is None or end is None for start, end in periods):
+        return refuse(
+            _("A date in the message has a time zone or lies outside %(first)d–%(last)d; it is refused.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    if any(end < start for start, end in periods):
+        return refuse(_("A period in the message ends before it begins."))
     if sum((line.amount for line in lines), Decimal("0.00")) != total:
         return refuse(
             _("The total of the declaration (%(total)s) differs from the sum of its lines (%(sum)s).")
@@ -390,7 +428,6 @@ def import_declaration_message(data: bytes, *, by) -> InvoiceImportResult:
     )
     if contract is None:
         return refuse(problem)
-    invoice_date = datetime.date.fromisoformat(declaration.findtext("m:DeclaratieDagtekening", namespaces=ns))
     invoice = Invoice(
         provider=provider,
         contract=contract,
@@ -412,6 +449,16 @@ def import_declaration_message(data: bytes, *, by) -> InvoiceImportResult:
     return result
 
 
+def _message_date(text: str | None) -> datetime.date | None:
+    """An xs:date of the message as a date; None for what the schema allows but the portal cannot
+    store: a time zone (2026-04-01Z), a negative year or one outside the plausible years."""
+    try:
+        value = datetime.date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return value if FIRST_YEAR <= value.year <= LAST_YEAR and len(text or "") == 10 else None
+
+
 def _message_line(node, ns: dict[str, str]) -> InvoiceLine:
     tariff = node.findtext("m:ProductTarief", namespaces=ns)
     return InvoiceLine(
@@ -419,8 +466,8 @@ def _message_line(node, ns: dict[str, str]) -> InvoiceLine:
         assignment_number=node.findtext("m:ToewijzingNummer", namespaces=ns) or "",
         product_category=node.findtext("m:ProductCategorie", namespaces=ns),
         product_code=node.findtext("m:ProductCode", namespaces=ns),
-        period_start=datetime.date.fromisoformat(node.findtext("m:ProductPeriode/b:Begindatum", namespaces=ns)),
-        period_end=datetime.date.fromisoformat(node.findtext("m:ProductPeriode/b:Einddatum", namespaces=ns)),
+        period_start=_message_date(node.findtext("m:ProductPeriode/b:Begindatum", namespaces=ns)),
+        period_end=_message_date(node.findtext("m:ProductPeriode/b:Einddatum", namespaces=ns)),
         volume=int(node.findtext("m:GeleverdVolume", namespaces=ns)),
         unit=node.findtext("m:Eenheid", namespaces=ns),
         tariff=(Decimal(int(tariff)) / 100).quantize(Decimal("0.01")) if tariff else None,

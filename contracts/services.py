@@ -103,18 +103,23 @@ class BulkResult:
 
 def bulk_move(invoices: list[Invoice], status: str, *, by, reason: str = "") -> BulkResult:
     """Apply one step to each invoice on its own: one refusal (four eyes, a wrong status, a
-    colleague who was quicker) does not undo the others, and is reported by invoice number."""
+    colleague who was quicker) does not undo the others, and is reported by invoice number.
+
+    The steps share one transaction (each step is a savepoint within it): should the database
+    connection break halfway, none of them is saved and the user is told to try again, rather
+    than a selection of which an unknown part moved."""
     result = BulkResult()
     if status == InvoiceStatus.REJECTED and not reason.strip():
         result.refused = [(invoice, _("Give a reason for the rejection.")) for invoice in invoices]
         return result
-    for invoice in invoices:
-        try:
-            invoice.move_to(status, by=by, reason=reason)
-        except InvoiceTransitionError as exc:
-            result.refused.append((invoice, str(exc)))
-        else:
-            result.done.append(invoice)
+    with transaction.atomic():
+        for invoice in invoices:
+            try:
+                invoice.move_to(status, by=by, reason=reason)
+            except InvoiceTransitionError as exc:
+                result.refused.append((invoice, str(exc)))
+            else:
+                result.done.append(invoice)
     return result
 
 

@@ -14,7 +14,7 @@ from functools import wraps
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
@@ -326,6 +326,33 @@ def get_report_for_user(user: AnyUser, pk: int):
     return report, can_edit_programme(user) and not report.is_issued
 
 
+# --- Audit trail ---------------------------------------------------------------------------
+
+
+def can_see_history(user: AnyUser) -> bool:
+    """Who changed what, and when: the managers who answer for the office, and the general board
+    that supervises it. A DB member sees it as a member of the AB (every DB member is one)."""
+    return has_role(user, Role.MANAGER, Role.GENERAL_BOARD)
+
+# --- Login security ------------------------------------------------------------------------
+
+
+def can_manage_login_security(user: AnyUser) -> bool:
+    """Unlocking blocked logins, the two-factor policy per role and resetting a lost phone."""
+    return has_role(user, Role.MANAGER)
+
+
+def two_factor_required(user: AnyUser) -> bool:
+    """A manager requires a second factor for one of the user's roles."""
+    from entity.models import TwoFactorPolicy
+
+    if not user.is_authenticated:
+        return False
+    # One query on every page of a logged-in user (the middleware asks), joined to the groups.
+    mine = Q(group__user=user) | (Q(group__name=Role.MANAGER.value) if user.is_superuser else Q(pk__in=[]))
+    return TwoFactorPolicy.objects.filter(mine, required=True).exists()
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 
@@ -355,6 +382,8 @@ def navigation(user: AnyUser) -> list[NavItem]:
         items.append(NavItem(_("Import invoices"), "contracts:invoice_import", "invoice_import"))
     if can_import_population(user):
         items.append(NavItem(_("Import population"), "municipalities:import", "import"))
+    if can_manage_login_security(user):
+        items.append(NavItem(_("Login security"), "account:lockouts", "login_security"))
     if can_manage_reference_data(user):
         items.append(NavItem(_("Management"), "admin:index", "admin"))
     return items

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact
+from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact, TwoFactorPolicy
 
 
 class MembershipInline(admin.TabularInline):
@@ -52,3 +52,16 @@ class MunicipalityContactAdmin(admin.ModelAdmin):
     list_display = ["user", "municipality"]
     search_fields = ["user__username", "user__last_name", "municipality__name"]
     autocomplete_fields = ["user", "municipality"]
+
+
+@admin.register(TwoFactorPolicy)
+class TwoFactorPolicyAdmin(admin.ModelAdmin):
+    """Also on the portal page /account/tweestapsverificatie/beleid/; who changed it is kept."""
+
+    list_display = ["group", "required", "changed_by", "changed_at"]
+    list_editable = ["required"]
+    readonly_fields = ["changed_by", "changed_at"]
+
+    def save_model(self, request, obj: TwoFactorPolicy, form, change: bool) -> None:
+        obj.changed_by = request.user
+        super().save_model(request, obj, form, change)

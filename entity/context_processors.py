@@ -4,6 +4,8 @@ from django.http import HttpRequest
 
 from entity import access
 
+MANAGER_SECURITY_PAGES = {"lockouts", "two_factor_policy", "two_factor_users"}
+
 
 def _section(request: HttpRequest) -> str:
     """Which main-menu item the current page belongs to (for aria-current)."""
@@ -20,6 +22,8 @@ def _section(request: HttpRequest) -> str:
         return "budgets"
     if match.namespace == "transition":
         return "transition"
+    if match.namespace == "account" and match.url_name in MANAGER_SECURITY_PAGES:
+        return "login_security"
     if match.namespace == "entity":
         return "organisation" if match.url_name == "organisation" else "modules"
     return match.url_name or ""
@@ -27,8 +31,11 @@ def _section(request: HttpRequest) -> str:
 
 def navigation(request: HttpRequest) -> dict:
     user = request.user
+    # Until the second login step is done the menu would only lead back to it (see middleware).
+    pending = getattr(request, "two_factor_pending", None) is not None
     return {
-        "nav_items": access.navigation(user),
+        "two_factor_pending": pending,
+        "nav_items": [] if pending else access.navigation(user),
         "nav_section": _section(request),
         "user_roles": sorted(role.value for role in access.roles_of(user)),
     }

@@ -65,3 +65,42 @@ class FastSelect(forms.Select):
                 options.extend(rendered)
         attributes = flatatt({**widget["attrs"], "name": widget["name"]})
         return format_html("<select{}>{}</select>", attributes, mark_safe("".join(options)))
+
+
+class OneTimeCodeForm(forms.Form):
+    """The six digits of the authenticator app (spaces are allowed, as apps show 123 456)."""
+
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=12,
+        help_text=_("The six digits the authenticator app shows now."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+        error_messages={"required": _("Enter the code from the app.")},
+    )
+
+
+class BackupCodeForm(forms.Form):
+    """One of the backup codes shown at enrolment (letters and digits), for a phone left at home."""
+
+    backup_code = forms.CharField(
+        label=_("Backup code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+        error_messages={"required": _("Enter one of your backup codes.")},
+    )
+
+
+class TwoFactorPolicyForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles that must log in with two-factor verification"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from entity.access import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = [(role.value, role.value) for role in Role]

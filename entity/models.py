@@ -247,3 +247,32 @@ class MunicipalityContact(models.Model):
             if previous and previous != self.municipality_id:
                 access.revoke_municipality(self.user, Municipality.objects.get(pk=previous))
             access.grant_municipality(self.user, self.municipality)
+
+
+class TwoFactorPolicy(models.Model):
+    """Whether the members of a role (a group) must log in with a second factor.
+
+    No row, or ``required`` off, means the role may choose; a manager switches it on per role.
+    """
+
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, related_name="two_factor_policy", verbose_name=_("role")
+    )
+    required = models.BooleanField(_("two-factor login required"), default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("two-factor policy")
+        verbose_name_plural = _("two-factor policies")
+        ordering = ["group__name"]
+
+    def __str__(self) -> str:
+        return str(self.group)

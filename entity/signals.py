@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 # The reference data a manager keeps in the Django admin.
 MANAGER_ADMIN_MODELS = {
     "municipalities": ["municipality", "populationcount"],
-    "entity": ["module", "membership", "function", "boardseat", "municipalitycontact"],
+    "entity": ["module", "membership", "function", "boardseat", "municipalitycontact", "twofactorpolicy"],
     "auth": ["user"],
     "contracts": [
         "segment",
@@ -25,6 +25,16 @@ MANAGER_ADMIN_MODELS = {
     # The budget and the transition programme's reference rows; the download log is read-only.
     "budgeting": ["deadlinerules", "financialframe", "statementdownload"],
     "transition": ["programme", "milestone", "staffingline", "risk", "checklistitem", "progressreport"],
+    # The trail has only a view permission (audit.models); the admin offers nothing else.
+    "audit": ["auditentry"],
+}
+
+# Login security: a manager reads the login logs and removes a lockout or a lost phone's device,
+# but never makes a device for someone else (its secret would then be known to the manager).
+MANAGER_VIEW_DELETE_MODELS = {
+    "axes": ["accessattempt", "accesslog", "accessfailurelog"],
+    "otp_totp": ["totpdevice"],
+    "otp_static": ["staticdevice"],
 }
 
 
@@ -46,6 +56,14 @@ def ensure_reference_rows(sender: Any, **kwargs: Any) -> None:
     )
     wanted = [p for p in perms if p.content_type.model in MANAGER_ADMIN_MODELS[p.content_type.app_label]]
     group.permissions.add(*wanted)
+    for app_label, models in MANAGER_VIEW_DELETE_MODELS.items():
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label=app_label,
+                content_type__model__in=models,
+                codename__regex=r"^(view|delete)_",
+            )
+        )
     group.permissions.add(*Permission.objects.filter(codename="view_group"))
 
 

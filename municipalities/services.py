@@ -9,9 +9,7 @@ BevolkingOp1Januari_1`` with codes such as ``GM0988`` and periods such as ``2024
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -19,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from municipalities.models import Municipality, PopulationCount
-from portal.textfiles import decode_text, sniff_delimiter
+from portal.textfiles import FIRST_YEAR, LAST_YEAR, decode_text, parse_date, read_csv
 
 MONTHS_NL = {
     "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
@@ -106,25 +104,33 @@ def parse_period(value: str) -> tuple[datetime.date, bool] | None:
     text = _norm(value)
     provisional = "*" in text or "voorlopig" in text
     text = text.replace("*", "").replace("voorlopig", "").strip()
+    date = None
     if m := re.fullmatch(r"(\d{4})(?:jj00)?", text):
-        return datetime.date(int(m[1]), 1, 1), provisional
-    if m := re.fullmatch(r"(\d{4})mm(\d{2})", text):
-        month = int(m[2])
-        return (datetime.date(int(m[1]), month, 1), provisional) if 1 <= month <= 12 else None
-    if m := re.fullmatch(r"(\d{4}) ([a-z]+)", text):
-        month = MONTHS_NL.get(m[2])
-        return (datetime.date(int(m[1]), month, 1), provisional) if month else None
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date(), provisional
-        except ValueError:
-            continue
-    return None
+        date = (int(m[1]), 1)
+    elif m := re.fullmatch(r"(\d{4})mm(\d{2})", text):
+        date = (int(m[1]), int(m[2]))
+    elif m := re.fullmatch(r"(\d{4}) ([a-z]+)", text):
+        date = (int(m[1]), MONTHS_NL.get(m[2], 0))
+    if date is not None:
+        year, month = date
+        # Year 0000 or month 13 are typing errors, not a crash.
+        if FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12:
+            return datetime.date(year, month, 1), provisional
+        return None
+    parsed = parse_date(text)
+    return (parsed, provisional) if parsed else None
+
+
+# More than any municipality could have; larger numbers are a wrong column, and would not fit.
+MAX_INHABITANTS = 10_000_000
 
 
 def parse_inhabitants(value: str) -> int | None:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() then refuses."""
     text = re.sub(r"[\s.\u00a0]", "", value.strip())
-    return int(text) if text.isdigit() else None
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) > MAX_INHABITANTS:
+        return None
+    return int(text)
 
 
 class MunicipalityLookup:
@@ -173,13 +179,17 @@ def parse_population_csv(data: bytes) -> tuple[list[ParsedCount], list[LineError
         text = decode_text(data)
     except ValueError as exc:
         return [], [LineError(0, str(exc))], []
+    try:
+        lines = read_csv(text)
+    except ValueError as exc:
+        return [], [LineError(0, str(exc))], []
     header: Header | None = None
     lookup = MunicipalityLookup()
     counts: list[ParsedCount] = []
     errors: list[LineError] = []
     unknown: list[str] = []
     seen: dict[tuple[int, datetime.date], int] = {}
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text)), start=1):
+    for number, cells in enumerate(lines, start=1):
         filled = [c.strip() for c in cells if c.strip()]
         if not filled:
             continue

@@ -8,10 +8,12 @@ ALLOWED_HOSTS comma-separated host names.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,12 +37,14 @@ DEV_SECRET_KEY = "insecure-development-key-only-for-debug-mode"
 
 def resolve_secret_key(debug: bool, key: str | None) -> str:
     """Return the key to use, or refuse: production must never run on a guessable key."""
-    if key and key != DEV_SECRET_KEY and not key.startswith("django-insecure") and len(key) >= 40:
+    # The same bar as Django's deploy check (security.W009): 50 characters, 5 distinct.
+    strong = len(key or "") >= 50 and len(set(key or "")) >= 5
+    if strong and key != DEV_SECRET_KEY and not key.startswith("django-insecure"):
         return key
     if debug:
         return key or DEV_SECRET_KEY
     raise ImproperlyConfigured(
-        "SECRET_KEY is missing or not secure (at least 40 characters, not a development "
+        "SECRET_KEY is missing or not secure (at least 50 random characters, not a development "
         "key) while DEBUG is off. Set SECRET_KEY in the environment, for example with: "
         'python -c "import secrets; print(secrets.token_urlsafe(50))", '
         "or set DEBUG=1 for local development."
@@ -61,27 +65,45 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tables2",
     "django_filters",
+    "csp",
     "entity",
     "municipalities",
     "contracts",
     "budgeting",
     "transition",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A lost database connection: a Dutch 503 page ("nothing was saved, try again"), not a 500.
+    "portal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts, for the audit trail's signal handlers; cleared after every request.
+    "audit.middleware.CurrentUserMiddleware",
+    # request.user.is_verified(); then our rule: who has (or must have) a second factor uses it.
+    "django_otp.middleware.OTPMiddleware",
+    "entity.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication (its page shows the navigation), before CSRF's view check reads the body.
+    "portal.middleware.request_size_limit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a login, except the login page itself (Django 5.1+).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Last, so it turns the lockout flag of a login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -118,6 +140,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -130,6 +154,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes). Locked per username AND address: guessing one user's password
+# from one address stops after 5 failures for 30 minutes, while an attacker elsewhere cannot lock
+# a colleague out (a lock on the username alone would let anyone lock every known user out), and
+# a municipality's shared NAT address is not locked for all its users (a lock on the address
+# alone). A successful login clears the count; a manager unlocks early on /account/blokkades/.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "entity.security_views.lockout_response"
+# Behind a reverse proxy every request comes from the proxy: TRUSTED_PROXY_COUNT (the number of
+# proxies in front) makes the client's address come from X-Forwarded-For, as the proxies wrote it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "entity.login_security.client_ip"
+# Two-factor login (django-otp): the name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "Portaal sociaal domein Limburg-Noord"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -171,12 +213,42 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Production is served over HTTPS only (behind a TLS proxy that sets X-Forwarded-Proto), so by
+# default without DEBUG: redirect http, HSTS for a year, cookies only over HTTPS. HTTPS=0 is for
+# a portal on plain http on 127.0.0.1 (`make run`, `make bench`); each part can be set alone.
+HTTPS = env_bool("HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (365 * 24 * 60 * 60 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if HTTPS:
+    # Trust the proxy's header only when a proxy terminates TLS; it must overwrite the header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp), also with DEBUG so a violation shows up in development
+# and in the browser tests: only the portal's own scripts, styles, images and fonts; no inline
+# code at all, no plugins, no framing, forms post only to the portal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+# A request body above this is refused with 413 before any view reads it (imports allow 20 MB).
+MAX_REQUEST_BYTES = 25 * 1024 * 1024
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}

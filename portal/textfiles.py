@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -27,7 +29,25 @@ def sniff_delimiter(text: str) -> str:
     return max(";,\t", key=lambda d: sum(line.count(d) for line in lines))
 
 
-def parse_date(value: str) -> datetime.date | None:
+def read_csv(text: str) -> list[list[str]]:
+    """Every line of a CSV text as cells, with the separator sniffed; ValueError in Dutch when the
+    file is not CSV. Lines may end in \n, \r\n or a lone \r (old Mac exports); the standard
+    reader refuses a lone \r and fields over its size limit with csv.Error, which must not be a 500."""
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=sniff_delimiter(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise ValueError(
+            _("Line %(line)d cannot be read as CSV (%(error)s).") % {"line": reader.line_num, "error": exc}
+        ) from None
+
+
+# Dates outside these years are typing errors in a business file, and near the ends of the
+# calendar a payment term or a period would run past what a date can hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _any_date(value: str) -> datetime.date | None:
     text = value.strip()
     for fmt in ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y"):
         try:
@@ -35,6 +55,16 @@ def parse_date(value: str) -> datetime.date | None:
         except ValueError:
             continue
     return None
+
+
+def parse_date(value: str) -> datetime.date | None:
+    parsed = _any_date(value)
+    return parsed if parsed is not None and FIRST_YEAR <= parsed.year <= LAST_YEAR else None
+
+
+def date_out_of_range(value: str) -> bool:
+    """A real date, but in a year parse_date does not accept."""
+    return _any_date(value) is not None and parse_date(value) is None
 
 
 def parse_amount(value: str) -> Decimal | None:

@@ -22,3 +22,20 @@ def clean_pdf_upload(upload):
     if head != b"%PDF-":  # the name says .pdf; the content must agree
         raise forms.ValidationError(_("The file is not a PDF document."))
     return upload
+
+
+def clean_data_upload(upload, *, extensions: tuple[str, ...], max_bytes: int):
+    """The upload when its name has one of the extensions and it is at most max_bytes.
+
+    For imports that are parsed and never stored: the parser checks the content line by line,
+    this refuses what is plainly not such a file before it is read into memory."""
+    if not upload or not hasattr(upload, "read"):
+        return upload
+    if upload.size > max_bytes:
+        raise forms.ValidationError(
+            _("The file is %(size)s; at most %(max)s is accepted.")
+            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)}
+        )
+    if not upload.name.lower().endswith(extensions):
+        raise forms.ValidationError(_("Choose a file of type %(types)s.") % {"types": ", ".join(extensions)})
+    return upload

@@ -11,17 +11,21 @@ admin.site.site_header = _("Portal social domain Limburg-Noord – management")
 admin.site.site_title = _("Portal management")
 admin.site.index_title = _("Reference data")
 
+handler500 = "portal.middleware.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("account/inloggen/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("account/uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/wachtwoord/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("account/", include("entity.security_urls")),
     path("gemeenten/", include("municipalities.urls")),
     path("", include("entity.urls")),
     path("", include("contracts.urls")),
     path("", include("budgeting.urls")),
     path("", include("transition.urls")),
+    path("", include("audit.urls")),
     path("beheer/", admin.site.urls),
 ]
 

@@ -113,7 +113,7 @@ def norole_user(db):
 
 
 @pytest.fixture
-def users(staff_user, manager_user, db_user, ab_user, kwartiermaker_user, contact_weert, norole_user):
+def users(staff_user, manager_user, db_user, ab_user, kwartiermaker_user, contact_weert, contact_venlo, norole_user):
     """Every role by name, for permission matrices."""
     return {
         "staff": staff_user,
@@ -122,6 +122,7 @@ def users(staff_user, manager_user, db_user, ab_user, kwartiermaker_user, contac
         "ab": ab_user,
         "kwartiermaker": kwartiermaker_user,
         "contact_weert": contact_weert,
+        "contact_venlo": contact_venlo,
         "norole": norole_user,
     }
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-ROLES = ["anonymous", "staff", "manager", "db", "ab", "kwartiermaker", "contact_weert", "norole"]
+ROLES = ["anonymous", "staff", "manager", "db", "ab", "kwartiermaker", "contact_weert", "contact_venlo", "norole"]
 INTERNAL = {"staff": 200, "manager": 200, "db": 200, "ab": 200, "kwartiermaker": 200}
 
 # url name -> (kwargs, {role: expected status}); anonymous is always sent to the login page.
@@ -28,7 +28,10 @@ POST_ONLY = dict.fromkeys(INTERNAL | {"contact_weert": 0, "norole": 0}, 405)
 READ_DRAFT = {**INTERNAL, "contact_weert": 404, "norole": 403}
 KWARTIERMAKER = {**dict.fromkeys(INTERNAL, 403), "kwartiermaker": 200, "contact_weert": 403, "norole": 403}
 TABLE = {**INTERNAL, "contact_weert": 403, "norole": 403}
+EVERYONE = {**INTERNAL, "contact_weert": 200, "norole": 200}
+MANAGER = {**dict.fromkeys(INTERNAL, 403), "manager": 200, "contact_weert": 403, "norole": 403}
 BOARDS = {**dict.fromkeys(INTERNAL, 403), "db": 200, "ab": 200, "contact_weert": 403, "norole": 403}
+HISTORY = {**dict.fromkeys(INTERNAL, 403), "manager": 200, "ab": 200, "db": 200, "contact_weert": 403, "norole": 403}
 EXPECTED.update(
     {
         "contracts:list": ({}, READ),
@@ -117,8 +120,32 @@ EXPECTED.update(
         "transition:report": ({"pk": "issued_report"}, READ),
         "transition:report_pdf": ({"pk": "issued_report"}, READ),
         "transition:report_issue": ({"pk": "draft_report"}, POST_ONLY),
+        # Who changed what: managers and the AB (the "db" user also sits in the AB; a DB member
+        # outside it gets 403, tested in tests/audit/test_history_page.py).
+        "audit:history": ({"model": "contracts.invoice", "pk": "weert_invoice"}, HISTORY),
+
+        # Login security: everyone their own second factor, the manager the lockouts and policy.
+        "account:two_factor": ({}, EVERYONE),
+        "account:two_factor_enrol": ({}, EVERYONE),
+        # Nobody here has a device, so there is no code to give: sent on to the page asked for.
+        "account:two_factor_verify": ({}, dict.fromkeys(EVERYONE, 302)),
+        "account:two_factor_disable": ({}, POST_ONLY),
+        "account:two_factor_backup_codes": ({}, POST_ONLY),
+        "account:two_factor_policy": ({}, MANAGER),
+        "account:two_factor_users": ({}, MANAGER),
+        "account:two_factor_reset": ({"pk": 1}, POST_ONLY),
+        "account:lockouts": ({}, MANAGER),
+        "account:unlock": ({"pk": 1}, POST_ONLY),
     }
 )
+# What Venlo's contact gets where it differs from Weert's contact on the same (Weert) URL.
+# The contract is shared by Weert and Venlo, so only Weert's invoice, statement and page are 404.
+OTHER_MUNICIPALITY: dict[str, int] = {
+    "contracts:invoice": 404,
+    "municipalities:detail": 404,
+    "budgeting:budget_statement": 404,
+    "budgeting:budget_statement_pdf": 404,
+}
 # Pages with their own rules, tested below.
 SPECIAL = {"login", "logout"}
 
@@ -150,8 +177,21 @@ def test_matrix(client, users, objects, name, role):
     if role == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+    elif role == "contact_venlo":
+        # A contact of another municipality: as Weert's contact, except on Weert's own objects.
+        assert response.status_code == OTHER_MUNICIPALITY.get(name, expected["contact_weert"]), f"{role} on {url}"
     else:
         assert response.status_code == expected[role], f"{role} on {url}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_url_refuses_a_method_it_does_not_serve(client, users, objects, name):
+    """No view answers DELETE (none exists in the portal): 405 for a user who may open it."""
+    kwargs, expected = EXPECTED[name]
+    role = next((r for r in ROLES[1:] if expected.get(r) in (200, 302)), None)
+    url = reverse(name, kwargs={k: objects[v] if isinstance(v, str) and v in objects else v for k, v in kwargs.items()})
+    client.force_login(users[role or "manager"])
+    assert client.generic("DELETE", url).status_code == 405, f"{role} on {url}"
 
 
 @pytest.fixture
@@ -232,6 +272,44 @@ def _programme(user) -> dict:
         "issued_report": issued.pk,
         "draft_report": ProgressReport.objects.create(programme=programme, year=2026, quarter=3).pk,
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("contracts:detail", {"pk": "venlo_contract"}),
+        ("contracts:invoice", {"pk": "venlo_invoice"}),
+        ("municipalities:detail", {"slug": "venlo"}),
+        ("budgeting:budget_statement", {"pk": "adopted", "slug": "venlo"}),
+        ("budgeting:budget_statement_pdf", {"pk": "adopted", "slug": "venlo"}),
+    ],
+)
+def test_objects_of_another_municipality_are_404_for_a_contact(client, users, objects, name, kwargs):
+    """Venlo's own objects: Weert's contact may not learn that they exist; the office sees them."""
+    url = reverse(name, kwargs={k: objects.get(v, v) for k, v in kwargs.items()})
+    client.force_login(users["contact_weert"])
+    assert client.get(url).status_code == 404
+    client.force_login(users["contact_venlo"])
+    assert client.get(url).status_code == 200
+    client.force_login(users["staff"])
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "data"),
+    [
+        ("contracts:invoice_step", {"pk": "venlo_invoice"}, {"step": "approve"}),
+        ("contracts:log_add", {"pk": "venlo_contract"}, {"kind": "visit", "date": "2026-01-05", "text": "x"}),
+    ],
+)
+def test_writes_on_another_municipality_change_nothing(client, users, objects, name, kwargs, data):
+    from contracts.models import ContractLogEntry, Invoice
+
+    before = (list(Invoice.objects.values_list("pk", "status")), ContractLogEntry.objects.count())
+    client.force_login(users["contact_weert"])
+    url = reverse(name, kwargs={k: objects.get(v, v) for k, v in kwargs.items()})
+    assert client.post(url, data).status_code in (403, 404)
+    assert (list(Invoice.objects.values_list("pk", "status")), ContractLogEntry.objects.count()) == before
 
 
 def test_contact_gets_404_for_another_municipality(login, users, region):

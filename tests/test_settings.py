@@ -12,14 +12,16 @@ from portal.settings import DEV_SECRET_KEY, resolve_secret_key
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("key", [None, "", "kort", DEV_SECRET_KEY, "django-insecure-" + "x" * 50])
+@pytest.mark.parametrize(
+    "key", [None, "", "kort", DEV_SECRET_KEY, "django-insecure-" + "x" * 50, "a" * 49 + "b", "abcd" * 20]
+)
 def test_no_real_secret_key_without_debug_is_refused(key):
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
         resolve_secret_key(False, key)
 
 
 def test_real_key_is_used_and_debug_has_a_development_key():
-    real = "k" * 50
+    real = "kortom-een-sleutel-" + "k" * 31
     assert resolve_secret_key(False, real) == real
     assert resolve_secret_key(True, None) == DEV_SECRET_KEY
 
@@ -34,7 +36,8 @@ def test_the_portal_refuses_to_start_with_a_clear_message():
 
 
 def test_production_settings_start_with_a_real_key():
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "p" * 50, "ALLOWED_HOSTS": "portaal.example.org"}
+    key = "productie-sleutel-" + "p" * 40
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": key, "ALLOWED_HOSTS": "portaal.example.org"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.context import acts_as_by
 from budgeting.models import (
     ADOPTED_STATUSES,
     AccountsStatus,
@@ -27,7 +29,7 @@ from budgeting.models import (
 from budgeting.services.cycle import _move, budget_totals, current_version, require_seat
 from entity import access
 from entity.models import Body
-from portal.textfiles import decode_text, parse_amount, sniff_delimiter
+from portal.textfiles import decode_text, parse_amount, read_csv
 
 ZERO = Decimal("0.00")
 
@@ -105,6 +107,7 @@ def accounts_summary(accounts: AnnualAccounts) -> AccountsSummary:
 
 
 @transaction.atomic
+@acts_as_by
 def open_accounts(budget: Budget, *, by) -> AnnualAccounts:
     if not access.has_role(by, *access.OFFICE_ROLES):
         raise PermissionDenied(_("Only the office prepares the annual accounts."))
@@ -210,19 +213,22 @@ def import_realised_csv(accounts: AnnualAccounts, data: bytes) -> int:
         text = decode_text(data)
     except ValueError as error:
         raise ValidationError(str(error)) from None
-    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        rows = read_csv(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+    header = [h.strip().lower() for h in (rows[0] if rows else [])]
     if "regel" not in header or "gerealiseerd" not in header:
         raise ValidationError(_("The file needs the columns “regel” and “gerealiseerd” (download the template)."))
-    reader.fieldnames = header
     values: dict[int, tuple[Decimal | None, str]] = {}
     errors = []
-    for number, record in enumerate(reader, start=2):
+    for number, cells in enumerate(rows[1:], start=2):
+        record = dict(zip(header, cells, strict=False))
         line_text = (record.get("regel") or "").strip()
         amount_text = (record.get("gerealiseerd") or "").strip()
         if not line_text and not amount_text:
             continue
-        if not line_text.isdigit():
+        if not re.fullmatch(r"[0-9]{1,18}", line_text):  # not isdigit(): it accepts '²', int() does not
             errors.append(_("Row %(row)d: “%(value)s” is not a line number.") % {"row": number, "value": line_text})
             continue
         amount = parse_amount(amount_text) if amount_text else None

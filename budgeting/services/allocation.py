@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record_created
 from budgeting.models import (
     ACCOUNTS_FROZEN,
     AllocationKeyShare,
@@ -618,9 +619,10 @@ def save_allocation_basis(
     budget.save(update_fields=["allocation_method", "allocation_reference_date"])
     if method == AllocationMethod.KEY:  # a key is kept when switching to inhabitants, to switch back
         budget.key_shares.all().delete()
-        AllocationKeyShare.objects.bulk_create(
+        shares = AllocationKeyShare.objects.bulk_create(
             AllocationKeyShare(budget=budget, municipality=m, percent=p) for m, p in key.items()
         )
+        record_created(shares)  # bulk_create sends no signals; the deletes above are recorded
     bases(budget)  # refuses (and so rolls back) a basis without counts or shares for every participant
 
 

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.context import acts_as_by
+from audit.services import record_created, record_transition
 from budgeting.models import (
     ADOPTED_STATUSES,
     YEARS_AHEAD,
@@ -106,10 +108,11 @@ def current_version(module, year: int) -> Budget | None:
 
 
 def _copy_key(source: Budget, target: Budget) -> None:
-    AllocationKeyShare.objects.bulk_create(
+    shares = AllocationKeyShare.objects.bulk_create(
         AllocationKeyShare(budget=target, municipality_id=k.municipality_id, percent=k.percent)
         for k in source.key_shares.all()
     )
+    record_created(shares)
 
 
 def _copy_lines(source: Budget, target: Budget, *, keep_incidental: bool, link: bool) -> dict[int, BudgetLine]:
@@ -134,10 +137,12 @@ def _copy_lines(source: Budget, target: Budget, *, keep_incidental: bool, link: 
             source_line=line if link else None,
         )
     BudgetLine.objects.bulk_create(copies.values())
+    record_created(copies.values())  # bulk_create sends no signals
     return copies
 
 
 @transaction.atomic
+@acts_as_by
 def copy_from_adopted(module, year: int, *, by) -> Budget:
     """A new draft budget for ``year`` that starts as a copy of last year's adopted budget.
 
@@ -166,6 +171,7 @@ def copy_from_adopted(module, year: int, *, by) -> Budget:
 
 
 @transaction.atomic
+@acts_as_by
 def start_amendment(budget: Budget, *, by, reason: str, needs_council_views: bool) -> Budget:
     """A begrotingswijziging: a new version of an adopted budget, with its plan, to be changed
     and decided on; the adopted version stays in force until the amendment is adopted."""
@@ -412,6 +418,12 @@ def _move(document: Document, expected: str, new: str, *, by, on: datetime.date,
         raise ValidationError(
             _("This document is %(status)s; it cannot take this step now.") % {"status": current.get_status_display()}
         )
+    # The conditional UPDATE sends no signal; the trail records the step in its transaction.
+    record_transition(
+        document,
+        {"status": (expected, new), **{name: (getattr(document, name), value) for name, value in fields.items()}},
+        by=by,
+    )
     document.status = new
     for name, value in fields.items():
         setattr(document, name, value)
@@ -439,6 +451,7 @@ def send_draft_to_councils(budget: Budget, *, by, on: datetime.date, ab_meeting_
 
 
 @transaction.atomic
+@acts_as_by
 def plan_ab_meeting(budget: Budget, *, by, on: datetime.date) -> None:
     require_seat(by, Body.DAILY_BOARD, timezone.localdate())
     budget.check_ab_meeting(on)
@@ -447,6 +460,7 @@ def plan_ab_meeting(budget: Budget, *, by, on: datetime.date) -> None:
 
 
 @transaction.atomic
+@acts_as_by
 def reply_to_view(view: CouncilView, *, by, text: str) -> None:
     require_seat(by, Body.DAILY_BOARD, timezone.localdate())
     if not text.strip():
@@ -473,6 +487,7 @@ def propose(budget: Budget, *, by, on: datetime.date) -> None:
 
 
 @transaction.atomic
+@acts_as_by
 def decide(
     document: Document,
     *,
@@ -510,7 +525,10 @@ def decide(
     _move(document, BudgetStatus.PROPOSED, new_status, by=by, on=meeting_on, **fields)
     if outcome == DecisionOutcome.ADOPTED and isinstance(document, Budget) and document.is_amendment:
         # The amended version is replaced: the amendment is now the budget in force.
-        Budget.objects.filter(pk=document.amends_id, status__in=ADOPTED_STATUSES).update(status=BudgetStatus.SUPERSEDED)
+        amended = Budget.objects.select_for_update().filter(pk=document.amends_id, status__in=ADOPTED_STATUSES).first()
+        if amended is not None:
+            Budget.objects.filter(pk=amended.pk).update(status=BudgetStatus.SUPERSEDED)
+            record_transition(amended, {"status": (amended.status, BudgetStatus.SUPERSEDED)}, by=by)
     target = {"budget": document} if isinstance(document, Budget) else {"accounts": document}
     decision = BoardDecision.objects.create(
         **target,
@@ -519,9 +537,10 @@ def decide(
         minutes_reference=minutes_reference.strip(),
         recorded_by=by,
     )
-    MemberVote.objects.bulk_create(
+    cast = MemberVote.objects.bulk_create(
         MemberVote(decision=decision, seat=seats[pk], vote=vote) for pk, vote in votes.items()
     )
+    record_created(cast, by=by)
     return decision
 
 

@@ -245,6 +245,22 @@ class Invoice(models.Model):
             InvoiceTransition.objects.create(
                 invoice=self, from_status=self.status, to_status=status, by=by, reason=reason.strip()
             )
+            # The conditional UPDATE sends no signal: the trail is written here, in the same
+            # transaction, and only once the row really changed.
+            from audit.services import record_transition
+
+            record_transition(
+                self,
+                {
+                    "status": (self.status, status),
+                    "rejection_reason": (
+                        self.rejection_reason,
+                        reason.strip() if status == InvoiceStatus.REJECTED else "",
+                    ),
+                },
+                by=by,
+                reason=reason.strip(),
+            )
             InvoiceLedger.bump()
             if (self.status in COST_STATUSES) != (status in COST_STATUSES):
                 SpendingTotal.refresh([(self.municipality_id, self.invoice_date.year)])

@@ -44,8 +44,13 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="nl-NL", timezone_id="Europe/Amsterdam")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # The Content-Security-Policy forbids inline code; Chromium reports what it blocked on the
+    # console. Any such report fails the journey: a blocked script or style is a broken page.
+    blocked: list[str] = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
+    assert blocked == [], "blocked by the Content-Security-Policy:\n" + "\n".join(blocked)
 
 
 @pytest.fixture(scope="session")

@@ -334,3 +334,19 @@ def test_start_page_and_steps_through_the_views(login, staff_user, adopted_2025,
 def test_the_home_page_lists_accounts_for_the_db(login, boards, accounts):
     page = login(boards["chair"]).get("/").content.decode()
     assert "Jaarrekening 2025 module 1" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("realisatie.pdf", b"%PDF-1.4", "Kies een bestand van het type .csv, .txt."),
+        ("realisatie.csv", b"regel;bedrag\n" * 500_000, "Het bestand is 6,2\xa0MB; hoogstens 5,0\xa0MB"),
+    ],
+)
+def test_import_refuses_other_files_and_large_ones(login, staff_user, accounts, name, content, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("budgeting:accounts_import", args=[accounts.pk])
+    response = login(staff_user).post(url, {"file": SimpleUploadedFile(name, content)}, follow=True)
+    assert message in response.content.decode()
+    assert not RealisedLine.objects.exists()

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from audit.models import AuditEntry
 from contracts.models import Invoice, InvoiceStatus, InvoiceTransition, InvoiceTransitionError
 from tests.factories import InvoiceFactory, UserFactory
 
@@ -42,3 +43,8 @@ def test_simultaneous_approvals_give_exactly_one(youth, region, staff_user, atte
     assert sorted(outcomes) == ["approved"] + ["refused"] * (len(approvers) - 1)
     assert InvoiceTransition.objects.filter(invoice=invoice, to_status=InvoiceStatus.APPROVED).count() == 1
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.APPROVED
+    # The trail has the one approval, by whoever won; the three refused updates left nothing.
+    approvals = AuditEntry.objects.filter(object_id=str(invoice.pk), changes__status=["checked", "approved"])
+    assert approvals.count() == 1
+    step = InvoiceTransition.objects.get(invoice=invoice, to_status=InvoiceStatus.APPROVED)
+    assert approvals.get().actor_id == step.by_id
