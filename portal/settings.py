@@ -132,6 +132,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Every request is one transaction: a change and its audit-trail entry are saved together or not
+# at all, also where a view saves without its own atomic block; an error rolls both back.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while an import writes; the timeout avoids "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})

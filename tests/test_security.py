@@ -34,7 +34,9 @@ print(json.dumps({
 
 
 def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "SECURE_COOKIES"}}
+    # Not the test process's own switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    own = {"DEBUG", "HTTPS", "SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in own}
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env={**environment, **env}, capture_output=True, text=True, timeout=120
     )

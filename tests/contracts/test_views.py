@@ -301,7 +301,9 @@ def test_invoice_list_query_count_does_not_grow(login, users, youth, region, dja
 
     def queries(params: dict) -> int:
         cache.clear()  # compare cold requests: the cached totals and filter panel save queries
-        with django_assert_max_num_queries(12) as context:
+        # 12, plus the SAVEPOINT/RELEASE pair of the request's transaction (ATOMIC_REQUESTS) that
+        # exists only because the test itself runs in a transaction.
+        with django_assert_max_num_queries(14) as context:
             client.get(reverse("contracts:invoices"), params)
         return len(context.captured_queries)
 
