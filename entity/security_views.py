@@ -27,6 +27,8 @@ from entity.login_security import Step
 
 PENDING_KEY = "two_factor_pending_key"
 NEW_CODES = "two_factor_new_codes"
+# Where a user sent to enrolment was going: offered as "continue" once the backup codes are seen.
+CONTINUE_TO = "two_factor_continue_to"
 HTTP_TOO_MANY_REQUESTS = 429
 
 
@@ -98,6 +100,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
             del request.session[PENDING_KEY]
             otp_login(request, device)
             request.session[NEW_CODES] = codes
+            if request.GET.get("next"):
+                request.session[CONTINUE_TO] = _next_url(request)
             messages.success(request, _("Two-factor verification is on. Keep your backup codes safe."))
             return redirect("account:two_factor")
         form.add_error("code", _("This code is not correct. Check the time on your phone and try the new code."))
@@ -121,6 +125,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "required": two_factor_required(user),
         "backup_left": security.backup_codes_left(user),
         "new_codes": request.session.pop(NEW_CODES, None),
+        "continue_to": request.session.pop(CONTINUE_TO, None),
         "form": OneTimeCodeForm(),
     }
     return render(request, "account/two_factor.html", context)

@@ -268,6 +268,20 @@ def test_required_role_must_enrol_before_anything_else(login, users):
     assert client.get(reverse("home"))["Location"].startswith(reverse("account:two_factor_verify"))
 
 
+def test_after_forced_enrolment_the_user_continues_to_the_page_asked_for(login, users):
+    require(Role.GENERAL_BOARD)
+    client = login(users["ab"])
+    sent_to = client.get(reverse("budgeting:list"))["Location"]
+    assert client.get(sent_to).status_code == 200
+    key = client.session["two_factor_pending_key"]
+    response = client.post(sent_to, {"code": f"{TOTP(bytes.fromhex(key)).token():06d}"}, follow=True)
+    page = text(response)
+    assert "Uw herstelcodes" in page  # the codes first: they are shown only once
+    assert f'href="{reverse("budgeting:list")}"' in page and "Ik heb de codes bewaard: verder" in page
+    # Only once: the account page itself offers no "continue" afterwards.
+    assert "Ik heb de codes bewaard" not in text(client.get(reverse("account:two_factor")))
+
+
 def test_required_role_cannot_switch_off(login, users):
     client = login(users["ab"])
     device = enrol(client)
