@@ -29,13 +29,15 @@ MANAGER_ADMIN_MODELS = {
     "audit": ["auditentry"],
 }
 
-# Login security: a manager reads the login logs and removes a lockout or a lost phone's device,
-# but never makes a device for someone else (its secret would then be known to the manager).
+# Login security: a manager removes a lockout or a lost phone's device, but never makes a device
+# for someone else (its secret would then be known to the manager).
 MANAGER_VIEW_DELETE_MODELS = {
-    "axes": ["accessattempt", "accesslog", "accessfailurelog"],
+    "axes": ["accessattempt"],
     "otp_totp": ["totpdevice"],
     "otp_static": ["staticdevice"],
 }
+# The login logs are evidence: a manager reads them and cannot delete them.
+MANAGER_VIEW_MODELS = {"axes": ["accesslog", "accessfailurelog"]}
 
 
 def ensure_reference_rows(sender: Any, **kwargs: Any) -> None:
@@ -64,6 +66,10 @@ def ensure_reference_rows(sender: Any, **kwargs: Any) -> None:
                 codename__regex=r"^(view|delete)_",
             )
         )
+    for app_label, models in MANAGER_VIEW_MODELS.items():
+        logs = Permission.objects.filter(content_type__app_label=app_label, content_type__model__in=models)
+        group.permissions.add(*logs.filter(codename__startswith="view_"))
+        group.permissions.remove(*logs.exclude(codename__startswith="view_"))  # also on older databases
     group.permissions.add(*Permission.objects.filter(codename="view_group"))
 
 

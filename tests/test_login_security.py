@@ -355,6 +355,19 @@ def test_management_shows_lockouts_devices_and_policy(login, users, device):
     assert manager.get(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])).status_code == 200
 
 
+def test_the_login_logs_cannot_be_deleted_by_a_manager(client, login, users):
+    fail(client, "medewerker", 1)
+    post_login(client, "medewerker", PASSWORD)
+    log = AccessLog.objects.filter(username="medewerker").first()
+    manager = login(users["manager"])
+    assert manager.get(reverse("admin:axes_accesslog_change", args=[log.pk])).status_code == 200
+    assert manager.get(reverse("admin:axes_accesslog_delete", args=[log.pk])).status_code == 403
+    page = manager.get(reverse("admin:axes_accesslog_changelist")).content.decode()
+    assert "delete_selected" not in page
+    assert manager.post(reverse("admin:axes_accesslog_delete", args=[log.pk]), {"post": "yes"}).status_code == 403
+    assert AccessLog.objects.filter(pk=log.pk).exists()
+
+
 def test_superuser_counts_as_manager_for_the_policy(login, db):
     from tests.factories import UserFactory
 
