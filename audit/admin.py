@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry
+from audit.presentation import history_rows
 
 
 class ModelFilter(admin.RelatedFieldListFilter):
@@ -23,7 +27,21 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "actor_name", "note"]
     date_hierarchy = "at"
     list_select_related = ["content_type"]
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    # The changes as the history page shows them (labels and values in Dutch), not the stored JSON.
+    fields = readonly_fields = [f.name for f in AuditEntry._meta.fields if f.name not in ("id", "changes")] + [
+        "changes_read"
+    ]
+
+    @admin.display(description=_("changes"))
+    def changes_read(self, obj: AuditEntry) -> str:
+        row = history_rows([obj], obj.content_type, obj.object_id)[0]
+        lines = [
+            f"{capfirst(c.label)}: {c.old} → {c.new}"
+            if None not in (c.old, c.new)
+            else f"{capfirst(c.label)}: {c.new or c.old}"
+            for c in row.changes
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "—"
 
     @admin.display(description=_("by"), ordering="actor_name")
     def who(self, obj: AuditEntry) -> str:

@@ -114,7 +114,7 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
+        return f"{timezone.localtime(self.at):%d-%m-%Y %H:%M} {self.get_action_display()} {self.object_repr}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding or (self.pk is not None and AuditEntry.objects.filter(pk=self.pk).exists()):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditAction, AuditEntry
-from entity.templatetags.portal import format_decimal
+from entity.templatetags.portal import format_decimal, money
 
 
 @dataclass
@@ -52,6 +52,8 @@ def display(model_field: models.Field | None, value) -> str:
         if isinstance(model_field, models.DateField):
             return f"{datetime.date.fromisoformat(value):%d-%m-%Y}"
         if isinstance(model_field, models.DecimalField):
+            if (model_field.max_digits, model_field.decimal_places) == (14, 2):  # the portal's money fields
+                return money(Decimal(value))
             return format_decimal(Decimal(value), model_field.decimal_places)
     except (TypeError, ValueError, InvalidOperation):
         pass

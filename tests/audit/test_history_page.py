@@ -81,6 +81,20 @@ def test_the_admin_reads_and_filters_but_offers_no_add_change_or_delete(client, 
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
+def test_an_entry_in_the_admin_reads_in_dutch_not_as_stored_json(client, manager_user, youth, region):
+    from django.utils import timezone
+
+    from tests.factories import InvoiceFactory
+
+    invoice = InvoiceFactory(contract=youth["contract"], municipality=region["weert"], amount="1234.50")
+    entry = AuditEntry.objects.filter(content_type__model="invoice", object_id=str(invoice.pk), action="create").get()
+    client.force_login(manager_user)
+    page = client.get(reverse("admin:audit_auditentry_change", args=[entry.pk])).content.decode()
+    assert "Bedrag: €\u00a01.234,50" in page
+    assert '{"amount"' not in page and "&quot;amount&quot;" not in page
+    assert f"{timezone.localtime(entry.at):%d-%m-%Y %H:%M}" in str(entry)
+
+
 # --- the history page ------------------------------------------------------------------------
 
 
@@ -114,7 +128,7 @@ def test_the_page_shows_who_when_and_old_to_new_newest_first(client, users, invo
     client.force_login(users["manager"])
     page = text(client.get(history_url(invoice)))
     assert "Historie: F" in page
-    assert "Bedrag: 790,00 → 1.234,50" in page
+    assert "Bedrag: € 790,00 → € 1.234,50" in page
     assert "Status: ontvangen → afgekeurd" in page
     assert "ontvangen → afgekeurd: Dubbel" in page
     assert colleague.get_full_name() in page and users["staff"].get_full_name() in page
