@@ -84,6 +84,8 @@ def history_rows(entries, content_type: ContentType, object_id: str) -> list[His
             f = _field(model, name)
             if not own and f is not None and f.is_relation and f.related_model is page_model:
                 continue  # "budget: this budget" on the budget's own page says nothing
+            if entry.action == AuditAction.TRANSITION and entry.note and name == "status":
+                continue  # the note already says "gecontroleerd → goedgekeurd"
             label = str(f.verbose_name) if f is not None else name
             row.changes.append(
                 FieldChange(

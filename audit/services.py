@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.fields.files import FieldFile
@@ -32,15 +33,20 @@ def _spec(model: type[models.Model]) -> Tracked:
     return tracked_models().get(model, Tracked())
 
 
+def _text(target: models.Model) -> str:
+    # A user reads as the person ("Sanne Jacobs"), as the actor does, not as a login name.
+    return actor_name(target) if isinstance(target, AbstractBaseUser) else str(target)
+
+
 def _related_text(field: models.Field, instance: models.Model | None, value, cache: dict | None = None) -> str:
     """A relation as its str(): from the object already loaded on the instance, else from the
     database (a deleted target is shown by its id)."""
     if instance is not None and field.is_cached(instance) and getattr(instance, field.attname) == value:
-        return str(getattr(instance, field.name))
+        return _text(getattr(instance, field.name))
     if cache is not None and value in cache:
-        return str(cache[value])
+        return _text(cache[value])
     target = field.related_model._base_manager.filter(pk=value).first()
-    return str(target) if target is not None else f"#{value}"
+    return _text(target) if target is not None else f"#{value}"
 
 
 def stored(field: models.Field, value, instance: models.Model | None = None, cache: dict | None = None):

@@ -119,6 +119,12 @@ def invoice(youth, region, staff_user):
     return InvoiceFactory(contract=youth["contract"], municipality=region["weert"], registered_by=staff_user)
 
 
+def test_a_user_in_a_field_is_kept_as_the_person_not_the_login(invoice, staff_user):
+    created = AuditEntry.objects.get(content_type__model="invoice", object_id=str(invoice.pk), action="create")
+    assert staff_user.get_full_name() and staff_user.get_full_name() != staff_user.username
+    assert created.changes["registered_by"] == [None, staff_user.get_full_name()]
+
+
 def test_invoice_steps_are_transitions_with_who_and_the_reason(invoice, colleague, manager_user):
     invoice.mark_checked(by=colleague)
     invoice.approve(by=colleague)
