@@ -12,6 +12,13 @@
     });
   });
 
+  // A step that cannot be undone asks first; the question is the form's data-confirm (Dutch).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
   // Upload progress for large import files: the upload is the slow part on a large file.
   document.querySelectorAll("form[data-upload-progress]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

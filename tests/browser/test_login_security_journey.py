@@ -85,3 +85,26 @@ def test_lockout_page_is_accessible(page, users, check_a11y):
     expect(page.get_by_role("alert")).to_contain_text("Te veel mislukte inlogpogingen")
     expect(page.get_by_role("alert")).to_contain_text("leidinggevende")
     check_a11y(page)
+
+
+def test_resetting_a_device_asks_first(page, users, region):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=users["staff"], name="app", confirmed=True)
+    log_in(page, users["manager"].username)
+    page.goto("/account/tweestapsverificatie/gebruikers/")
+    button = page.get_by_role("button", name=re.compile("Tweestapsverificatie van .* resetten|Resetten"))
+    questions: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    button.first.click()
+    assert "opnieuw worden ingesteld" in questions[0]
+    assert TOTPDevice.objects.filter(user=users["staff"]).exists()  # cancelled: nothing happened
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    button.first.click()
+    expect(page.get_by_text("Nog niemand gebruikt tweestapsverificatie")).to_be_visible()
+    assert not TOTPDevice.objects.filter(user=users["staff"]).exists()
