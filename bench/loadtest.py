@@ -304,7 +304,8 @@ def report(args, stats: list[dict], failures: list[dict], result: dict, before, 
 def server_text(args) -> str:
     if args.worker_class == "sync":
         return f"{args.workers} sync workers"
-    return f"{args.workers} gthread workers × {args.threads} threads"
+    alive = f"keep-alive {args.keep_alive} s" if args.keep_alive else "no keep-alive"
+    return f"{args.workers} gthread workers × {args.threads} threads, {alive}"
 
 
 def locust_version() -> str:
@@ -320,6 +321,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument("--keep-alive", type=int, default=0, help="gunicorn's keep-alive in seconds (0: close)")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--out", default="docs/benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print the results, do not add them to --out")
@@ -345,7 +347,10 @@ def main() -> None:
         run_id = time.strftime("%y%m%d%H%M%S")
         before = ledger(args.pg)
         print(f"Serving with gunicorn ({server_text(args)}) on 127.0.0.1…")
-        # Keep-alive longer than the think time: with gunicorn's 2 s the server closes an idle
+        # No keep-alive by default, as behind nginx (HTTP/1.0 to the upstream unless configured):
+        # a kept connection stays with its worker, and while that worker renders a PDF (holding
+        # the GIL) the pages asked on it wait; new connections go to a free worker. A short
+        # keep-alive (gunicorn's 2 s) also races the think time: the server closes an idle
         # connection just as locust reuses it, and the request fails without reaching Django.
         server = start_gunicorn(
             env,
@@ -358,7 +363,7 @@ def main() -> None:
             "--timeout",
             "30",
             "--keep-alive",
-            "20",
+            str(args.keep_alive),
             "--access-logfile",
             str(access_log),
             "--access-logformat",
