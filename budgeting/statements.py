@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from budgeting.models import AnnualAccounts, Budget, StatementDownload
 from budgeting.services.allocation import Allocation, AllocationRow, Change, Scenario, changes
-from contracts.exports import Figure
 from municipalities.models import Municipality
 from portal.pdf import render_pdf
+from portal.spreadsheets import Figure
 
 # The chart's geometry, in SVG user units (1 unit = 1 px = 0.75 pt when printed).
 CHART_WIDTH = 640

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from contracts import exports
 from contracts.filters import ContractFilter, InvoiceFilter
 from contracts.forms import (
     BulkStepForm,
@@ -34,6 +33,7 @@ from contracts.tables import ContractTable, InvoiceTable, TotalsPaginator, invoi
 from entity import access
 from entity.access import OFFICE_ROLES
 from entity.templatetags.portal import money
+from portal import spreadsheets
 
 office_only = access.role_required(*OFFICE_ROLES)
 
@@ -96,9 +96,9 @@ def filter_panel(request: HttpRequest, filters) -> str:
 def _export(request: HttpRequest, queryset, columns, name: str) -> HttpResponse | None:
     kind = request.GET.get("export")
     if kind == "csv":
-        return exports.csv_response(queryset.iterator(chunk_size=2000), columns, name)
+        return spreadsheets.csv_response(queryset.iterator(chunk_size=2000), columns, name)
     if kind == "xlsx":
-        return exports.xlsx_response(queryset.iterator(chunk_size=2000), columns, name, name)
+        return spreadsheets.xlsx_response(queryset.iterator(chunk_size=2000), columns, name, name)
     return None
 
 

@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from portal.spreadsheets import from_csv_cell
+
 
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM) or Windows-1252, as Excel and StatLine write them."""
@@ -32,10 +34,13 @@ def sniff_delimiter(text: str) -> str:
 def read_csv(text: str) -> list[list[str]]:
     """Every line of a CSV text as cells, with the separator sniffed; ValueError in Dutch when the
     file is not CSV. Lines may end in \n, \r\n or a lone \r (old Mac exports); the standard
-    reader refuses a lone \r and fields over its size limit with csv.Error, which must not be a 500."""
+    reader refuses a lone \r and fields over its size limit with csv.Error, which must not be a 500.
+
+    A text the portal neutralised on export (``'=1+1``, see portal.spreadsheets) reads back as
+    it was, so a downloaded file can be imported again."""
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=sniff_delimiter(text))
     try:
-        return list(reader)
+        return [[from_csv_cell(cell) for cell in cells] for cells in reader]
     except csv.Error as exc:
         raise ValueError(
             _("Line %(line)d cannot be read as CSV (%(error)s).") % {"line": reader.line_num, "error": exc}

@@ -3,9 +3,7 @@ costs from approved invoices, and the steps of the boards."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +27,7 @@ from budgeting.models import (
 from budgeting.services.cycle import _move, budget_totals, current_version, require_seat
 from entity import access
 from entity.models import Body
+from portal.spreadsheets import csv_text
 from portal.textfiles import decode_text, parse_amount, read_csv
 
 ZERO = Decimal("0.00")
@@ -190,21 +189,13 @@ CSV_HEADER = ["regel", "omschrijving", "begroot", "gerealiseerd", "toelichting"]
 
 
 def realised_template_csv(accounts: AnnualAccounts) -> str:
-    """The lines of the budget with what is entered so far, in the import's own format."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(CSV_HEADER)
-    for row in accounts_summary(accounts).rows:
-        writer.writerow(
-            [
-                row.line.pk,
-                row.line.description,
-                f"{row.budgeted:.2f}".replace(".", ","),
-                "" if row.realised is None else f"{row.realised:.2f}".replace(".", ","),
-                row.explanation,
-            ]
-        )
-    return out.getvalue()
+    """The lines of the budget with what is entered so far, in the import's own format (texts
+    that look like formulas neutralised; the import reads them back as they were)."""
+    rows = (
+        [row.line.pk, row.line.description, row.budgeted, row.realised, row.explanation]
+        for row in accounts_summary(accounts).rows
+    )
+    return csv_text(CSV_HEADER, rows)
 
 
 def import_realised_csv(accounts: AnnualAccounts, data: bytes) -> int:

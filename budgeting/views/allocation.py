@@ -26,10 +26,10 @@ from budgeting.statements import (
     statement_filename,
     statements_zip,
 )
-from contracts.exports import csv_response, xlsx_response
 from entity import access
 from municipalities.models import Municipality
 from portal.pdf import pdf_response
+from portal.spreadsheets import csv_response, xlsx_response
 
 
 def _error_text(error: ValidationError) -> str:
