@@ -44,6 +44,7 @@ from budgeting.services.cycle import budget_totals, current_version
 from contracts.models import Contract, FundingVariant, Invoice, ServiceAgreement
 from entity.models import Membership, Module
 from entity.services import split_largest_remainder
+from entity.templatetags.portal import money
 from municipalities.models import Municipality
 from portal.money import MoneySum
 
@@ -302,7 +303,7 @@ def budget_allocation(budget: Budget, *, participants_on: datetime.date | None =
     if dvo_total > basic_cost:
         raise ValidationError(
             _("The DVO fees (%(dvo)s) are larger than the basic package (%(basic)s).")
-            % {"dvo": dvo_total, "basic": basic_cost}
+            % {"dvo": money(dvo_total), "basic": money(basic_cost)}
         )
     rows = allocate(basic_cost - dvo_total, bases(budget, participants_on=participants_on), _plus_items(budget), dvo)
     return Allocation(budget, rows, basic_cost, participants_on=participants_on)

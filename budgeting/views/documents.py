@@ -13,6 +13,15 @@ from entity import access
 from portal.pdf import pdf_response
 
 
+def _or_reason(compute, *args) -> tuple[object | None, str | None]:
+    """What ``compute(*args)`` gives, or None and the reason in Dutch when the cost split cannot
+    be computed: the document is made all the same and says why (never a 500)."""
+    try:
+        return compute(*args), None
+    except ValidationError as error:
+        return None, " ".join(error.messages)
+
+
 @require_GET
 @access.any_role_required
 def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
@@ -37,10 +46,7 @@ def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "deadlines": services.budget_deadlines(budget, timezone.localdate()),
         "printed_on": timezone.localdate(),
     }
-    try:
-        context["allocation"] = services.budget_allocation(budget)
-    except ValidationError as error:
-        context["allocation_error"] = " ".join(error.messages)
+    context["allocation"], context["allocation_error"] = _or_reason(services.budget_allocation, budget)
     slug = "begrotingswijziging" if budget.is_amendment else "begroting"
     name = f"{slug}-{budget.year}-module-{budget.module.number}-versie-{budget.version}.pdf"
     return pdf_response("budgeting/pdf/budget.html", context, name)
@@ -51,11 +57,13 @@ def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def accounts_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     accounts, _can_edit = access.get_accounts_for_user(request.user, pk)
     summary = services.accounts_summary(accounts)
+    settlement, settlement_error = (None, None) if summary.missing else _or_reason(services.settlement, accounts)
     context = {
         "accounts": accounts,
         "budget": accounts.budget,
         "summary": summary,
-        "settlement": services.settlement(accounts) if not summary.missing else None,
+        "settlement": settlement,
+        "settlement_error": settlement_error,
         "care_costs": services.care_costs(accounts),
         "results": accounts.activity_results.select_related("activity").order_by("activity__number"),
         "decision": accounts.decisions.filter(outcome="adopted").first(),
