@@ -41,7 +41,7 @@ from budgeting.services import allocate, budget_allocation, budget_totals, dvo_f
 from budgeting.services.allocation import _plus_items, bases  # noqa: E402
 from budgeting.statements import render_statement, statements_zip  # noqa: E402
 from entity.models import Function, Module  # noqa: E402
-from portal.pdf import _no_fetching  # noqa: E402
+from portal.pdf import RefusingURLFetcher  # noqa: E402
 
 YEAR = 2027
 LINES = 200
@@ -64,7 +64,7 @@ def runs(fn, repeat: int) -> tuple[object, list[float]]:
 def baseline_pdf() -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=ONE_LINE, url_fetcher=_no_fetching).write_pdf()
+    return HTML(string=ONE_LINE, url_fetcher=RefusingURLFetcher()).write_pdf()
 
 
 def make_budget() -> Budget:
