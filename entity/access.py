@@ -353,6 +353,49 @@ def two_factor_required(user: AnyUser) -> bool:
     return TwoFactorPolicy.objects.filter(mine, required=True).exists()
 
 
+# --- Accounts --------------------------------------------------------------------------------
+# A manager keeps the office's accounts in /beheer/: names, e-mail, active or not, roles,
+# municipality-contact links and board seats. Never a password, a permission or superuser
+# status; the manager role itself only a superuser (made on the server with createsuperuser).
+
+
+def can_manage_accounts(user: AnyUser) -> bool:
+    return has_role(user, Role.MANAGER)
+
+
+def is_privileged(account: User) -> bool:
+    """A superuser or a manager: whose account only a superuser changes."""
+    return account.is_superuser or account.groups.filter(name=Role.MANAGER.value).exists()
+
+
+def can_change_account(user: AnyUser, account: User | None) -> bool:
+    """A manager changes every account but a superuser's or another manager's (its own: its names
+    and e-mail, see ``can_change_roles_of``); a superuser changes them all."""
+    if not can_manage_accounts(user):
+        return False
+    return user.is_superuser or account is None or account.pk == user.pk or not is_privileged(account)
+
+
+def can_change_roles_of(user: AnyUser, account: User | None) -> bool:
+    """Roles and whether the account is active: not a manager's own (nobody locks themselves out
+    or leaves their role), nor a privileged account's, unless the user is a superuser."""
+    if not can_manage_accounts(user):
+        return False
+    return user.is_superuser or account is None or (account.pk != user.pk and not is_privileged(account))
+
+
+def assignable_roles(user: AnyUser) -> frozenset[Role]:
+    """The roles a user may give or take away."""
+    if not can_manage_accounts(user):
+        return frozenset()
+    return frozenset(Role) if user.is_superuser else frozenset(Role) - {Role.MANAGER}
+
+
+def can_delete_accounts(user: AnyUser) -> bool:
+    """An account is deactivated, not deleted (its name stays on what it did); a superuser may."""
+    return user.is_authenticated and user.is_superuser
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 

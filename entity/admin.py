@@ -65,3 +65,4 @@ class TwoFactorPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: TwoFactorPolicy, form, change: bool) -> None:
         obj.changed_by = request.user
         super().save_model(request, obj, form, change)
+from entity import account_admin  # noqa: E402,F401  accounts, roles and second factors

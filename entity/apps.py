@@ -9,10 +9,12 @@ class EntityConfig(AppConfig):
     verbose_name = _("Entity")
 
     def ready(self) -> None:
-        from entity import signals
+        from entity import accounts, signals
 
         # Without a sender: it must run after the last app's permissions exist, and again after a
         # test flush (which empties the tables the data migration filled).
         post_migrate.connect(signals.ensure_reference_rows)
         post_delete.connect(signals.revoke_contact_permission, sender="entity.MunicipalityContact")
         user_logged_out.connect(signals.say_logged_out)
+        # Superuser status, permissions and the manager role: a superuser's alone, on every path.
+        accounts.connect_guards()

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import Municipality, membership_active_on, membership_overlaps
@@ -276,3 +277,21 @@ class TwoFactorPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.group)
+
+
+class PasswordResetRequest(models.Model):
+    """One answered request on the "forgotten password" page, kept for the throttle only (see
+    ``entity.accounts``). The e-mail address is kept as a keyed digest, never as itself: the
+    table says nothing about who has an account or who asked."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    email_digest = models.CharField(_("e-mail address (digest)"), max_length=64, db_index=True)
+    ip_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.at:%d-%m-%Y %H:%M} {self.ip_address or ''}"

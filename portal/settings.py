@@ -4,6 +4,9 @@ DATABASE_URL  unset: an SQLite file in the project folder; ``postgres://…``: P
 SECRET_KEY    required when DEBUG is off; the portal refuses to start without a real one.
 DEBUG         "1"/"true"/"yes" to switch on; off by default so production is safe by default.
 ALLOWED_HOSTS comma-separated host names.
+PORTAL_URL    the portal's address as users reach it, for links in e-mails.
+EMAIL_HOST    the SMTP server (with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
+              DEFAULT_FROM_EMAIL); unset: mails are printed on the console.
 """
 
 from __future__ import annotations
@@ -175,6 +178,38 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "entity.login_security.client_ip"
 # Two-factor login (django-otp): the name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = "Portaal sociaal domein Limburg-Noord"
+# A device's secret (key, QR code, backup codes) is shown to its owner once, during enrolment,
+# and never in /beheer/ (entity/account_admin.py registers admins without them as well).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Nobody sets someone else's password: a new account gets an invitation with a one-time link to
+# choose one, and "Wachtwoord vergeten?" sends the same kind of link (Django's token generator:
+# the link stops working once used, when the e-mail address changes, and after three days).
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+# "Wachtwoord vergeten?" answers at most this many requests per e-mail address and per client
+# address within the window; more gets a friendly 429 page (entity/accounts.py).
+PASSWORD_RESET_LIMIT_PER_EMAIL = 3
+PASSWORD_RESET_LIMIT_PER_IP = 10
+PASSWORD_RESET_WINDOW = datetime.timedelta(hours=1)
+# Links in e-mails are built from this address, never from the request's Host header.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# E-mail (invitations, password links) through SMTP, configured with Django's own names. Without
+# EMAIL_HOST (as in `make run`) mails are printed on the console, so a newcomer sees them.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A mail server that does not answer must not hold a request (and a worker) forever.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT") or 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Portaal sociaal domein <portaal@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

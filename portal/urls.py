@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from entity.account_views import ForgottenPasswordView
 from entity.views import home
 
 admin.site.site_header = _("Portal social domain Limburg-Noord – management")
@@ -19,6 +20,22 @@ urlpatterns = [
     path("account/uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/wachtwoord/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # No password is ever set for someone else: an invitation or "Wachtwoord vergeten?" sends a
+    # one-time link (entity/accounts.py); these pages are public, like the login page.
+    path("account/wachtwoord-vergeten/", ForgottenPasswordView.as_view(), name="password_reset"),
+    path(
+        "account/wachtwoord-vergeten/verstuurd/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"
+    ),
+    path(
+        "account/wachtwoord-kiezen/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/wachtwoord-kiezen/klaar/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("account/", include("entity.security_urls")),
     path("gemeenten/", include("municipalities.urls")),
     path("", include("entity.urls")),

@@ -146,8 +146,16 @@ OTHER_MUNICIPALITY: dict[str, int] = {
     "budgeting:budget_statement": 404,
     "budgeting:budget_statement_pdf": 404,
 }
-# Pages with their own rules, tested below.
-SPECIAL = {"login", "logout"}
+# Pages with their own rules, tested below. The password pages are public like the login page
+# (a user who forgot the password is not logged in): tests/entity/test_account_mail.py.
+SPECIAL = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 def named_patterns(resolver=None, namespace=""):
