@@ -47,7 +47,8 @@ def refused(document, boards, on, message):
     with pytest.raises(ValidationError) as error:
         take(document, boards, on)
     assert message in " ".join(error.value.messages)
-    assert not BoardDecision.objects.filter(**{document._meta.model_name: document}).filter(meeting_on=on).exists()
+    target = {"budget": document} if isinstance(document, Budget) else {"accounts": document}
+    assert not BoardDecision.objects.filter(**target, meeting_on=on).exists()
 
 
 # --- The service -----------------------------------------------------------------------------
