@@ -201,7 +201,6 @@ def _adopted(module: Module, year: int, by: User, dates: dict, kwartiermaker: bo
             reply=reply,
             replied_by=by,
         )
-    _decision({"budget": budget}, dates["adopted_on"], by)
     _steps({"budget": budget}, dates, by)
     # The status is set last, as the boards' steps did; from here on the lines are frozen.
     Budget.objects.filter(pk=budget.pk).update(
@@ -209,6 +208,8 @@ def _adopted(module: Module, year: int, by: User, dates: dict, kwartiermaker: bo
     )
     # An update sends no signal: the trail gets the status the demo gave it (by the system).
     record_transition(budget, {"status": (budget.status, BudgetStatus.SENT_TO_PROVINCE)}, by=None)
+    # The decision follows the proposal and the councils' view period, as the model requires.
+    _decision({"budget": budget}, dates["adopted_on"], by)
     return budget
 
 
@@ -269,7 +270,6 @@ def _accounts_2025(budget: Budget, by: User) -> AnnualAccounts:
             ("postponed", "Verschoven naar 2026 door de toetreding.") if activity.number == 4 else ("done", "")
         )
         ActivityResult.objects.create(accounts=accounts, activity=activity, state=state, note=note)
-    _decision({"accounts": accounts}, D(2026, 7, 1), by)
     dates = {
         "draft_sent_on": D(2026, 4, 14),
         "proposed_on": D(2026, 6, 10),
@@ -279,6 +279,7 @@ def _accounts_2025(budget: Budget, by: User) -> AnnualAccounts:
     _steps({"accounts": accounts}, dates, by)
     AnnualAccounts.objects.filter(pk=accounts.pk).update(status=AccountsStatus.SENT_TO_PROVINCE, **dates)
     record_transition(accounts, {"status": (accounts.status, AccountsStatus.SENT_TO_PROVINCE)}, by=None)
+    _decision({"accounts": accounts}, dates["adopted_on"], by)
     return accounts
 
 

@@ -16,6 +16,7 @@ from budgeting.models import (
     PlanActivity,
     PlusPackage,
     Vote,
+    VoteTally,
     needs_explanation,
 )
 from entity.forms import DateInput, FastSelect
@@ -107,22 +108,62 @@ class ReplyForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The AB's decision: the meeting, the outcome, the minutes and every member's vote, which is
+    chosen, never pre-filled. The date is held to the rules of the document (see
+    `DecidedByTheBoard`), so a wrong date is explained here, next to the field."""
+
     meeting_on = forms.DateField(label=_("Meeting date"), widget=DateInput())
-    outcome = forms.ChoiceField(label=_("Decision"), choices=DecisionOutcome.choices)
+    outcome = forms.ChoiceField(label=_("Decision"), choices=[("", _("choose the decision")), *DecisionOutcome.choices])
     minutes_reference = forms.CharField(label=_("Minutes reference"), max_length=100)
 
-    def __init__(self, *args, seats=(), **kwargs) -> None:
+    def __init__(self, *args, seats=(), document=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.seats = list(seats)
+        self.document = document
         for seat in self.seats:
             self.fields[f"vote_{seat.pk}"] = forms.ChoiceField(
                 label=f"{seat.person.get_full_name() or seat.person.get_username()} ({seat.municipality})",
                 choices=Vote.choices,
-                initial=Vote.FOR,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose how this member voted, or absent.")},
             )
+
+    def clean_meeting_on(self):
+        on = self.cleaned_data["meeting_on"]
+        if self.document is not None:
+            errors = self.document.decision_date_errors(on)
+            if errors:
+                raise forms.ValidationError(errors)
+        return on
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [cleaned.get(f"vote_{seat.pk}") for seat in self.seats]
+        if cleaned.get("outcome") == DecisionOutcome.ADOPTED and all(chosen):
+            if not VoteTally.of(chosen).carries_adoption:
+                self.add_error("outcome", _("The votes recorded do not carry an adoption."))
+        return cleaned
 
     def votes(self) -> dict[int, str]:
         return {seat.pk: self.cleaned_data[f"vote_{seat.pk}"] for seat in self.seats}
+
+    def decision(self) -> dict:
+        """The arguments of `services.decide` from the cleaned form."""
+        data = self.cleaned_data
+        return {
+            "meeting_on": data["meeting_on"],
+            "outcome": data["outcome"],
+            "minutes_reference": data["minutes_reference"],
+            "votes": self.votes(),
+        }
+
+    def chosen_votes(self) -> list[tuple[str, str]]:
+        """Each member with the vote chosen, for the confirmation."""
+        labels = dict(Vote.choices)
+        return [(self.fields[f"vote_{s.pk}"].label, labels[self.cleaned_data[f"vote_{s.pk}"]]) for s in self.seats]
+
+    def outcome_label(self) -> str:
+        return dict(DecisionOutcome.choices)[self.cleaned_data["outcome"]]
 
     def vote_fields(self):
         return [self[f"vote_{seat.pk}"] for seat in self.seats]

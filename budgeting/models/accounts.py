@@ -3,15 +3,22 @@ activities realised. Adopted accounts are frozen like an adopted budget."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from budgeting.models.budget import MONEY, Budget, BudgetFrozenError, BudgetLine, FrozenWithParent
+from budgeting.models.budget import (
+    MONEY,
+    Budget,
+    BudgetFrozenError,
+    BudgetLine,
+    DecidedByTheBoard,
+    FrozenWithParent,
+)
 from budgeting.models.plan import PlanActivity
 
 # A variance above either threshold needs an explanation (the entity's financial regulation).
@@ -39,7 +46,7 @@ class AccountsStatus(models.TextChoices):
 ACCOUNTS_FROZEN = (AccountsStatus.ADOPTED, AccountsStatus.SENT_TO_PROVINCE)
 
 
-class AnnualAccounts(models.Model):
+class AnnualAccounts(DecidedByTheBoard, models.Model):
     budget = models.OneToOneField(
         Budget, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("adopted budget")
     )
@@ -86,9 +93,13 @@ class AnnualAccounts(models.Model):
             AccountsStatus.ADOPTED: "province",
         }.get(self.status)
 
-    def check_ab_meeting(self, date) -> None:
+    def meeting_year_error(self, date: datetime.date) -> str | None:
         if date.year <= self.budget.year:
-            raise ValidationError(_("The AB adopts the annual accounts after the year has ended."))
+            return _("The AB adopts the annual accounts after the year has ended.")
+        return None
+
+    def first_meeting_day(self) -> datetime.date:
+        return datetime.date(self.budget.year + 1, 1, 1)
 
     @classmethod
     def refuse_changes(cls, ids) -> None:

@@ -8,6 +8,8 @@ through an amendment, which is a new version of the budget with its own decision
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar
 
@@ -15,8 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from entity.models import Function, Module
@@ -60,6 +63,131 @@ class DeadlineRules(models.Model):
     @classmethod
     def current(cls) -> DeadlineRules:
         return cls.objects.first() or cls()
+
+
+class DecidedByTheBoard:
+    """When the AB may date its decision on a budget, an amendment or annual accounts.
+
+    The meeting has taken place (a decision is recorded afterwards, never ahead), the DB has
+    proposed the document, the councils' view period on a draft sent to them has ended (art. 35
+    Wgr), and an earlier decision on the same document is not overtaken by a later one dated
+    before it. The service, the page, the model and the QuerySet of `BoardDecision` all ask here.
+    """
+
+    def earliest_ab_meeting(self) -> datetime.date | None:
+        """The end of the councils' view period; None when the document has none."""
+        return None
+
+    def meeting_year_error(self, date: datetime.date) -> str | None:
+        """Why the AB cannot decide in the year of ``date`` (art. 34 Wgr), or None."""
+        return None
+
+    def first_meeting_day(self) -> datetime.date | None:
+        return None
+
+    def last_meeting_day(self) -> datetime.date | None:
+        return None
+
+    def last_decision_on(self, exclude: int | None = None) -> datetime.date | None:
+        if self.pk is None:
+            return None
+        return self.decisions.exclude(pk=exclude).aggregate(last=Max("meeting_on"))["last"]
+
+    def decision_date_errors(
+        self, on: datetime.date, *, today: datetime.date | None = None, exclude: int | None = None
+    ) -> list[str]:
+        """What is wrong with a decision dated ``on``, each saying what is expected; [] if nothing."""
+        today = today or timezone.localdate()
+        errors = []
+        if on > today:
+            errors.append(
+                _("The meeting date is after today (%(today)s); a decision is recorded after the meeting.")
+                % {"today": f"{today:%d-%m-%Y}"}
+            )
+        if self.proposed_on is None:
+            errors.append(_("The DB has not proposed this document to the AB; the AB decides on what the DB proposes."))
+        elif on < self.proposed_on:
+            errors.append(
+                _("The meeting date is before the proposal of the DB on %(date)s; the AB decides on %(date)s or later.")
+                % {"date": f"{self.proposed_on:%d-%m-%Y}"}
+            )
+        view_end = self.earliest_ab_meeting()
+        if view_end is not None and on < view_end:
+            errors.append(
+                _(
+                    "The meeting date is too early: the AB decides not before the end of the councils' view period "
+                    "on %(date)s, %(weeks)d weeks after the draft was sent on %(sent)s (art. 35 Wgr)."
+                )
+                % {"date": f"{view_end:%d-%m-%Y}", "weeks": DeadlineRules.current().view_weeks, "sent": self.sent_label}
+            )
+        last = self.last_decision_on(exclude=exclude)
+        if last is not None and on < last:
+            errors.append(
+                _(
+                    "An earlier decision on this document was taken on %(date)s; a later decision is not dated "
+                    "before it."
+                )
+                % {"date": f"{last:%d-%m-%Y}"}
+            )
+        year = self.meeting_year_error(on)
+        if year:
+            errors.append(year)
+        return errors
+
+    def check_decision_date(self, on: datetime.date) -> None:
+        errors = self.decision_date_errors(on)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def sent_label(self) -> str:
+        return f"{self.draft_sent_on:%d-%m-%Y}" if self.draft_sent_on else ""
+
+    def decision_opens(self) -> tuple[datetime.date, str] | None:
+        """The first day the AB can date its decision, with the reason; None before the DB proposed."""
+        if self.proposed_on is None:
+            return None
+        bounds = [(self.proposed_on, _("the DB proposes it on that day"))]
+        view_end = self.earliest_ab_meeting()
+        if view_end is not None:
+            bounds.append(
+                (
+                    view_end,
+                    _(
+                        "until then the councils may give their view (the view period of %(weeks)d weeks after the "
+                        "draft was sent on %(sent)s, art. 35 Wgr)"
+                    )
+                    % {"weeks": DeadlineRules.current().view_weeks, "sent": self.sent_label},
+                )
+            )
+        last = self.last_decision_on()
+        if last is not None:
+            bounds.append((last, _("an earlier decision on it is dated then")))
+        first = self.first_meeting_day()
+        if first is not None:
+            bounds.append((first, _("the AB adopts the annual accounts after the year has ended")))
+        return max(bounds, key=lambda bound: bound[0])
+
+    def decision_blocked(self, today: datetime.date | None = None) -> str | None:
+        """Why the AB cannot record a decision on this document today, and from when it can; None
+        when it can."""
+        today = today or timezone.localdate()
+        opens = self.decision_opens()
+        if self.status != BudgetStatus.PROPOSED or opens is None:
+            return _(
+                "This document is %(status)s: the AB decides on what the DB proposes. The decision can be recorded "
+                "here once the DB has proposed it."
+            ) % {"status": self.get_status_display()}
+        day, reason = opens
+        if day > today:
+            return _(
+                "The AB can decide on this document from %(date)s: %(reason)s. Record the decision here after that "
+                "meeting."
+            ) % {"date": f"{day:%d-%m-%Y}", "reason": reason}
+        latest = self.last_meeting_day()
+        if latest is not None and day > latest:
+            return self.meeting_year_error(day)
+        return None
 
 
 class AllocationMethod(models.TextChoices):
@@ -134,7 +262,7 @@ class FrozenWithParent(models.Model):
         return cls._meta.get_field(cls.freeze_parent).related_model
 
 
-class Budget(models.Model):
+class Budget(DecidedByTheBoard, models.Model):
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="budgets", verbose_name=_("module"))
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     version = models.PositiveSmallIntegerField(_("version"), default=1)
@@ -257,7 +385,17 @@ class Budget(models.Model):
             return None
         return self.draft_sent_on + datetime.timedelta(weeks=DeadlineRules.current().view_weeks)
 
+    def meeting_year_error(self, date: datetime.date) -> str | None:
+        if date.year >= self.year and not self.is_amendment:
+            return _("The AB adopts the budget in the year before the budget year (art. 34 Wgr).")
+        return None
+
+    def last_meeting_day(self) -> datetime.date | None:
+        return None if self.is_amendment else datetime.date(self.year - 1, 12, 31)
+
     def check_ab_meeting(self, date: datetime.date) -> None:
+        """Planning the AB meeting: councils get their full view period, a budget is adopted in the
+        year before it."""
         earliest = self.earliest_ab_meeting()
         if earliest is not None and date < earliest:
             raise ValidationError(
@@ -271,8 +409,9 @@ class Budget(models.Model):
                     "sent": f"{self.draft_sent_on:%d-%m-%Y}",
                 }
             )
-        if date.year >= self.year and not self.is_amendment:
-            raise ValidationError(_("The AB adopts the budget in the year before the budget year (art. 34 Wgr)."))
+        year = self.meeting_year_error(date)
+        if year:
+            raise ValidationError(year)
 
 
 class LineKind(models.TextChoices):
@@ -443,6 +582,72 @@ class Vote(models.TextChoices):
     ABSENT = "absent", _("absent")
 
 
+@dataclass(frozen=True)
+class VoteTally:
+    """The votes of a meeting counted: who voted for, against or abstained, who was there."""
+
+    for_votes: int
+    against: int
+    abstained: int
+    absent: int
+
+    @classmethod
+    def of(cls, votes: Iterable[str]) -> VoteTally:
+        votes = list(votes)
+        return cls(*(votes.count(vote) for vote in (Vote.FOR, Vote.AGAINST, Vote.ABSTAIN, Vote.ABSENT)))
+
+    @property
+    def members(self) -> int:
+        return self.for_votes + self.against + self.abstained + self.absent
+
+    @property
+    def present(self) -> int:
+        return self.members - self.absent
+
+    @property
+    def carries_adoption(self) -> bool:
+        """More votes for than against; abstentions and absences are not counted."""
+        return self.for_votes > self.against
+
+
+TIMING_FIELDS = frozenset({"meeting_on", "budget", "budget_id", "accounts", "accounts_id"})
+
+
+class DecisionQuerySet(models.QuerySet):
+    """Bulk paths check the date of a decision as `BoardDecision.save()` does: a date set with
+    bulk_create, update or bulk_update is held to the same rules."""
+
+    _timing_checked = False  # set by bulk_update, which checks its objects and then calls update()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._timing_checked = self._timing_checked
+        return clone
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for decision in objs:
+            decision.full_clean()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if TIMING_FIELDS & set(fields):
+            for decision in objs:
+                decision.check_timing(changed=True)
+        checked = self._chain()
+        checked._timing_checked = True
+        return super(DecisionQuerySet, checked).bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if TIMING_FIELDS & set(kwargs) and not self._timing_checked:
+            for decision in self:
+                for name, value in kwargs.items():
+                    decision.set_for_check(name, value)
+                decision.check_timing(changed=True)
+        return super().update(**kwargs)
+
+
 class BoardDecision(models.Model):
     """The AB's decision on a proposed budget, amendment or annual accounts in a meeting, with
     attendance and votes."""
@@ -466,6 +671,8 @@ class BoardDecision(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
+    objects = DecisionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("board decision")
         verbose_name_plural = _("board decisions")
@@ -480,6 +687,55 @@ class BoardDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.budget or self.accounts}: {self.get_outcome_display()} ({self.meeting_on:%d-%m-%Y})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.full_clean()  # every path that saves a decision holds to its date rules
+        super().save(*args, **kwargs)
+
+    @property
+    def document(self) -> DecidedByTheBoard | None:
+        """The budget, amendment or annual accounts as stored now (not a copy changed in memory)."""
+        if self.budget_id:
+            return Budget.objects.get(pk=self.budget_id)
+        if self.accounts_id:
+            return (
+                self._meta.get_field("accounts").related_model.objects.select_related("budget").get(pk=self.accounts_id)
+            )
+        return None
+
+    def _timing_changed(self) -> bool:
+        if self._state.adding or self.pk is None:
+            return True
+        stored = type(self).objects.filter(pk=self.pk).values("meeting_on", "budget_id", "accounts_id").first()
+        return stored != {"meeting_on": self.meeting_on, "budget_id": self.budget_id, "accounts_id": self.accounts_id}
+
+    def timing_errors(self, *, changed: bool | None = None) -> list[str]:
+        """The date rules of `DecidedByTheBoard`, for a new decision or a changed date or document."""
+        if not isinstance(self.meeting_on, datetime.date) or not (self.budget_id or self.accounts_id):
+            return []  # the field and the constraint report these
+        if not (self._timing_changed() if changed is None else changed):
+            return []
+        return self.document.decision_date_errors(self.meeting_on, exclude=self.pk)
+
+    def check_timing(self, *, changed: bool | None = None) -> None:
+        errors = self.timing_errors(changed=changed)
+        if errors:
+            raise ValidationError({"meeting_on": errors})
+
+    def set_for_check(self, name: str, value) -> None:
+        """Apply a QuerySet.update() value to this copy so that it can be checked first."""
+        if hasattr(value, "resolve_expression"):
+            raise ValidationError(
+                {name: _("The date and document of a decision are set as values, so that they can be checked.")}
+            )
+        field = self._meta.get_field(name)
+        if isinstance(value, models.Model) or not field.is_relation:
+            setattr(self, field.name, field.to_python(value) if not field.is_relation else value)
+        else:
+            setattr(self, field.attname, value)
+
+    def clean(self) -> None:
+        self.check_timing()
 
 
 class MemberVote(models.Model):

@@ -37,6 +37,7 @@ from budgeting.models import (
     PlanActivity,
     PlusPackage,
     Vote,
+    VoteTally,
 )
 from entity import access
 from entity.access import Role
@@ -486,6 +487,37 @@ def propose(budget: Budget, *, by, on: datetime.date) -> None:
     _move(budget, expected, BudgetStatus.PROPOSED, by=by, on=on, proposed_on=on)
 
 
+def check_decision(
+    document: Document,
+    *,
+    by,
+    meeting_on: datetime.date,
+    outcome: str,
+    minutes_reference: str,
+    votes: dict[int, str],
+) -> dict[int, BoardSeat]:
+    """Everything `decide` checks, without writing: the page asks before it shows the
+    confirmation. Returns the AB seats of that day by id."""
+    require_seat(by, Body.GENERAL_BOARD, meeting_on)
+    if document.status != BudgetStatus.PROPOSED:
+        raise ValidationError(
+            _("This document is %(status)s; it cannot take this step now.") % {"status": document.get_status_display()}
+        )
+    # Not in the future, not before the proposal, the view period or an earlier decision (the
+    # model checks again when the decision is saved, for every other path).
+    document.check_decision_date(meeting_on)
+    seats = {s.pk: s for s in BoardSeat.objects.filter(body=Body.GENERAL_BOARD).active_on(meeting_on)}
+    if set(votes) != set(seats) or not set(votes.values()) <= set(Vote.values):
+        raise ValidationError(
+            _("Record the attendance and vote of every AB member on %(date)s.") % {"date": f"{meeting_on:%d-%m-%Y}"}
+        )
+    if outcome == DecisionOutcome.ADOPTED and not VoteTally.of(votes.values()).carries_adoption:
+        raise ValidationError(_("The votes recorded do not carry an adoption."))
+    if not minutes_reference.strip():
+        raise ValidationError(_("Give the reference of the minutes."))
+    return seats
+
+
 @transaction.atomic
 @acts_as_by
 def decide(
@@ -499,19 +531,9 @@ def decide(
 ) -> BoardDecision:
     """The AB's decision in a meeting on a budget, amendment or annual accounts; ``votes`` maps
     each AB seat of that day to its vote."""
-    require_seat(by, Body.GENERAL_BOARD, meeting_on)
-    document.check_ab_meeting(meeting_on)
-    seats = {s.pk: s for s in BoardSeat.objects.filter(body=Body.GENERAL_BOARD).active_on(meeting_on)}
-    if set(votes) != set(seats):
-        raise ValidationError(
-            _("Record the attendance and vote of every AB member on %(date)s.") % {"date": f"{meeting_on:%d-%m-%Y}"}
-        )
-    counted = [v for v in votes.values() if v in (Vote.FOR, Vote.AGAINST)]
-    majority = counted.count(Vote.FOR) > counted.count(Vote.AGAINST)
-    if outcome == DecisionOutcome.ADOPTED and not majority:
-        raise ValidationError(_("The votes recorded do not carry an adoption."))
-    if not minutes_reference.strip():
-        raise ValidationError(_("Give the reference of the minutes."))
+    seats = check_decision(
+        document, by=by, meeting_on=meeting_on, outcome=outcome, minutes_reference=minutes_reference, votes=votes
+    )
     # A postponed document stays proposed. A rejected one goes back to be revised: the councils
     # commented on a fixed draft, so a changed draft must go to them again.
     new_status = {
@@ -542,6 +564,44 @@ def decide(
     )
     record_created(cast, by=by)
     return decision
+
+
+@dataclass
+class DecisionSummary:
+    """What the AB confirms: the outcome, the votes counted and what follows from it."""
+
+    outcome: str
+    tally: VoteTally
+    consequence: str
+
+
+def decision_consequence(document: Document, outcome: str) -> str:
+    """What follows from the AB's decision for this document, as the confirmation page says it."""
+    if outcome == DecisionOutcome.POSTPONED:
+        return _("The decision is postponed: the document stays proposed. The AB decides in a later meeting.")
+    if isinstance(document, AnnualAccounts):
+        if outcome == DecisionOutcome.ADOPTED:
+            return _("The annual accounts are adopted and frozen; the realised amounts can no longer change.")
+        return _("The annual accounts go back to the office to be revised, and then to the councils again.")
+    if not document.is_amendment:
+        if outcome == DecisionOutcome.ADOPTED:
+            return _("The budget is adopted and frozen; after that it changes only through a budget amendment.")
+        return _("The budget goes back to the DB to be revised; the revised draft goes to the councils again.")
+    if outcome == DecisionOutcome.ADOPTED:
+        return _(
+            "The amendment is adopted and frozen; it replaces version %(version)d as the budget in force, and "
+            "after that it changes only through a new amendment."
+        ) % {"version": document.amends.version}
+    if document.needs_council_views:
+        return _(
+            "The amendment goes back to the office to be revised, and then to the councils again; the version in "
+            "force stays in force."
+        )
+    return _("The amendment goes back to the office to be revised; the version in force stays in force.")
+
+
+def decision_summary(document: Document, outcome: str, votes: dict[int, str]) -> DecisionSummary:
+    return DecisionSummary(outcome, VoteTally.of(votes.values()), decision_consequence(document, outcome))
 
 
 @transaction.atomic

@@ -216,34 +216,43 @@ def view_reply(request: HttpRequest, pk: int, view_pk: int) -> HttpResponse:
     return redirect("budgeting:detail", pk=budget.pk)
 
 
-def decision_page(request: HttpRequest, document, meeting) -> HttpResponse:
-    """The AB's decision form for a budget, amendment or annual accounts (shared by both views)."""
+def _decision_form(request: HttpRequest, document, meeting) -> DecisionForm:
     seats = (
         BoardSeat.objects.filter(body=Body.GENERAL_BOARD)
         .active_on(meeting)
         .select_related("person", "municipality")
         .order_by("municipality__name")
     )
-    form = DecisionForm(request.POST or None, seats=seats, initial={"meeting_on": meeting})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.decide(
-                document,
-                by=request.user,
-                meeting_on=form.cleaned_data["meeting_on"],
-                outcome=form.cleaned_data["outcome"],
-                minutes_reference=form.cleaned_data["minutes_reference"],
-                votes=form.votes(),
-            )
-        except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
-        else:
-            message = _("The decision is recorded: %(document)s is now %(status)s.")
-            messages.success(request, message % {"document": document, "status": document.get_status_display()})
-            return redirect(document.get_absolute_url())
+    # The planned meeting is offered only when a decision may carry its date.
+    initial = {} if document.decision_date_errors(meeting) else {"meeting_on": meeting}
+    return DecisionForm(request.POST or None, seats=seats, document=document, initial=initial)
+
+
+def decision_page(request: HttpRequest, document, meeting) -> HttpResponse:
+    """The AB's decision on a budget, amendment or annual accounts (shared by both views): the form,
+    then a confirmation with the tally and what follows; only the confirmed POST records it, and
+    both steps are checked on the server. "Terug" returns to the form with the input kept."""
+    form = _decision_form(request, document, meeting)
     # The AB decides with the councils' views and the DB's replies in front of it.
     views = document.council_views.select_related("municipality") if hasattr(document, "council_views") else None
-    return render(request, "budgeting/decide.html", {"document": document, "form": form, "views": views})
+    context = {"document": document, "form": form, "views": views, "blocked": document.decision_blocked()}
+    action = request.POST.get("action")
+    if context["blocked"] or request.method != "POST" or action == "back" or not form.is_valid():
+        return render(request, "budgeting/decide.html", context)
+    try:
+        if action == "confirm":
+            services.decide(document, by=request.user, **form.decision())
+        else:
+            services.check_decision(document, by=request.user, **form.decision())
+    except (ValidationError, PermissionDenied) as error:
+        form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+        return render(request, "budgeting/decide.html", context)
+    if action != "confirm":
+        summary = services.decision_summary(document, form.cleaned_data["outcome"], form.votes())
+        return render(request, "budgeting/decide_confirm.html", {**context, "summary": summary})
+    message = _("The decision is recorded: %(document)s is now %(status)s.")
+    messages.success(request, message % {"document": document, "status": document.get_status_display()})
+    return redirect(document.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])

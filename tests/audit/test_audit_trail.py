@@ -423,6 +423,8 @@ def test_every_tracked_kind_records_create_and_delete_with_who(youth, region, bu
             decided_on=D(2026, 6, 1),
             entered_by=manager_user,
         )
+        # Proposed after the councils' view period, so the decision may carry its meeting date.
+        Budget.objects.filter(pk=budget.pk).update(draft_sent_on=D(2026, 4, 15), proposed_on=D(2026, 6, 25))
         decision = BoardDecision.objects.create(
             budget=budget,
             meeting_on=D(2026, 7, 8),

@@ -1,9 +1,11 @@
 """Staff amends an adopted budget, the DB proposes it and the AB adopts it; then staff enters the
-annual accounts, which the DB sends on. axe checks every page on the way."""
+annual accounts, which the DB sends on and proposes and the AB adopts. The AB chooses every vote and
+confirms each decision on a page with the tally. axe checks every page on the way."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -52,11 +54,7 @@ def test_amendment_then_annual_accounts(page, users, region, check_a11y):
 
     log_in(page, users["ab"].username)
     page.goto(f"/begrotingen/{amendment.pk}/besluit/")
-    page.get_by_label("Vergaderdatum").fill(today.isoformat())
-    page.get_by_label("Besluit", exact=True).select_option(label="vastgesteld")
-    page.get_by_label("Kenmerk notulen").fill("AB 21")
-    page.get_by_role("button", name="Besluit vastleggen").click()
-    expect(page.get_by_role("status")).to_contain_text("vastgesteld door het AB")
+    ab_decides(page, check_a11y, "AB 21", "De begrotingswijziging wordt vastgesteld en bevroren")
     assert Budget.objects.get(pk=budget.pk).status == BudgetStatus.SUPERSEDED
 
     log_in(page, users["staff"].username)  # the accounts of the amended budget
@@ -81,3 +79,37 @@ def test_amendment_then_annual_accounts(page, users, region, check_a11y):
     page.get_by_role("button", name="Voorlopige jaarrekening naar de raden sturen").click()
     expect(page.get_by_role("status")).to_contain_text("voorlopige jaarrekening naar de raden")
     check_a11y(page)
+    page.get_by_role("button", name="Jaarrekening aan het AB voorstellen").click()
+    expect(page.get_by_role("status")).to_contain_text("voorgesteld door het DB")
+
+    log_in(page, users["ab"].username)
+    page.goto(f"/jaarrekeningen/{accounts.pk}/")
+    page.get_by_role("link", name="Besluit van het AB vastleggen").click()
+    ab_decides(page, check_a11y, "AB 22", "De jaarrekening wordt vastgesteld en bevroren")
+    assert AnnualAccounts.objects.get(pk=accounts.pk).status == "adopted"
+
+
+def ab_decides(page, check_a11y, minutes: str, consequence: str) -> None:
+    """The AB member records an adoption on today's meeting: every vote chosen, the tally checked
+    on the confirmation, back once to the form (the input kept), then confirmed."""
+    expect(page.get_by_label("Vergaderdatum")).to_have_value(timezone.localdate().isoformat())
+    expect(page.locator("input[type=radio]:checked")).to_have_count(0)  # no vote is pre-filled
+    check_a11y(page)
+    page.get_by_label("Besluit", exact=True).select_option(label="vastgesteld")
+    page.get_by_label("Kenmerk notulen").fill(minutes)
+    page.get_by_role("group", name=re.compile(r"\(Venlo\)")).get_by_label("voor").check()
+    page.get_by_role("group", name=re.compile(r"\(Weert\)")).get_by_label("tegen").check()
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    expect(page.get_by_role("main")).to_contain_text("De vastgelegde stemmen dragen geen vaststelling.")
+    page.get_by_role("group", name=re.compile(r"\(Weert\)")).get_by_label("voor").check()
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bevestig het besluit")
+    expect(page.get_by_role("region", name="De stemmen")).to_contain_text("Voor: 2")
+    expect(page.get_by_role("region", name="De stemmen")).to_contain_text("Aanwezig: 2 van de 2 leden")
+    expect(page.locator("main")).to_contain_text(consequence)
+    check_a11y(page)
+    page.get_by_role("button", name="Terug").click()
+    expect(page.get_by_label("Kenmerk notulen")).to_have_value(minutes)
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    page.get_by_role("button", name="Bevestigen").click()
+    expect(page.get_by_role("status")).to_contain_text("vastgesteld door het AB")

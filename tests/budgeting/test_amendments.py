@@ -90,21 +90,23 @@ def test_without_council_views_the_db_proposes_and_the_ab_adopts(adopted, staff_
     amendment = start_amendment(adopted, by=staff_user, reason="Meer inkoop", needs_council_views=False)
     assert amendment.next_db_step == "propose"
     with pytest.raises(ValidationError, match="verandert nog niets"):
-        propose(amendment, by=boards["chair"], on=D(2027, 3, 1))
+        propose(amendment, by=boards["chair"], on=D(2026, 11, 2))
     amendment.lines.filter(kind="personnel").update(fte=Decimal("2.00"))
     with pytest.raises(ValidationError, match="kaderbrief"):
-        send_framework_letter(amendment, by=boards["chair"], on=D(2027, 3, 1))
+        send_framework_letter(amendment, by=boards["chair"], on=D(2026, 11, 2))
     with pytest.raises(ValidationError, match="niet naar de raden"):
-        send_draft_to_councils(amendment, by=boards["chair"], on=D(2027, 3, 1), ab_meeting_on=D(2027, 6, 1))
-    propose(amendment, by=boards["chair"], on=D(2027, 3, 1))
-    # An amendment is decided during the budget year itself.
+        send_draft_to_councils(amendment, by=boards["chair"], on=D(2026, 11, 2), ab_meeting_on=D(2027, 2, 1))
+    propose(amendment, by=boards["chair"], on=D(2026, 11, 2))
+    # An amendment is not bound to the year before the budget year: the AB may also decide on it
+    # during the budget year itself (a decision is recorded after its meeting, so here in 2026).
+    assert amendment.meeting_year_error(D(2027, 3, 20)) is None
     decide(
         amendment,
         by=boards["ab_a"],
-        meeting_on=D(2027, 3, 20),
+        meeting_on=D(2026, 11, 18),
         outcome="adopted",
         minutes_reference="AB 7",
-        votes=votes_for(boards, D(2027, 3, 20)),
+        votes=votes_for(boards, D(2026, 11, 18)),
     )
     adopted.refresh_from_db()
     assert adopted.status == BudgetStatus.SUPERSEDED and adopted.is_frozen
@@ -112,16 +114,16 @@ def test_without_council_views_the_db_proposes_and_the_ab_adopts(adopted, staff_
     assert [v.version for v in versions(adopted)] == [1, 2]
     with pytest.raises(BudgetFrozenError):
         amendment.lines.update(amount=1)
-    send_to_province(amendment, by=boards["chair"], on=D(2027, 3, 30))
+    send_to_province(amendment, by=boards["chair"], on=D(2026, 11, 26))
     steps = [(s.status, s.on, s.by) for s in amendment.steps.all()]
     assert steps == [
-        ("proposed", D(2027, 3, 1), boards["chair"]),
-        ("adopted", D(2027, 3, 20), boards["ab_a"]),
-        ("province", D(2027, 3, 30), boards["chair"]),
+        ("proposed", D(2026, 11, 2), boards["chair"]),
+        ("adopted", D(2026, 11, 18), boards["ab_a"]),
+        ("province", D(2026, 11, 26), boards["chair"]),
     ]
-    labels = [d.label for d in budget_deadlines(amendment, D(2027, 4, 1))]
+    labels = [d.label for d in budget_deadlines(amendment, D(2026, 12, 1))]
     assert labels == ["Vastgestelde begrotingswijziging aan GS, binnen 14 dagen (art. 35 Wgr)"]
-    assert budget_deadlines(amendment, D(2027, 4, 1))[0].status == "done"
+    assert budget_deadlines(amendment, D(2026, 12, 1))[0].status == "done"
 
 
 def test_with_council_views_the_draft_goes_to_the_councils_first(adopted, staff_user, boards):
@@ -129,18 +131,18 @@ def test_with_council_views_the_draft_goes_to_the_councils_first(adopted, staff_
     amendment.lines.filter(description="ICT").update(amount=Decimal("50000.00"))
     assert amendment.next_db_step == "draft"
     with pytest.raises(ValidationError):
-        propose(amendment, by=boards["chair"], on=D(2027, 2, 1))  # not before the councils had it
+        propose(amendment, by=boards["chair"], on=D(2026, 8, 3))  # not before the councils had it
     with pytest.raises(ValidationError, match="12 weken"):
-        send_draft_to_councils(amendment, by=boards["chair"], on=D(2027, 2, 1), ab_meeting_on=D(2027, 3, 1))
-    send_draft_to_councils(amendment, by=boards["chair"], on=D(2027, 2, 1), ab_meeting_on=D(2027, 5, 1))
-    propose(amendment, by=boards["chair"], on=D(2027, 4, 20))
+        send_draft_to_councils(amendment, by=boards["chair"], on=D(2026, 8, 3), ab_meeting_on=D(2026, 9, 1))
+    send_draft_to_councils(amendment, by=boards["chair"], on=D(2026, 8, 3), ab_meeting_on=D(2026, 10, 26))
+    propose(amendment, by=boards["chair"], on=D(2026, 10, 20))
     decide(
         amendment,
         by=boards["ab_a"],
-        meeting_on=D(2027, 5, 1),
+        meeting_on=D(2026, 10, 26),
         outcome="rejected",
         minutes_reference="AB 8",
-        votes=votes_for(boards, D(2027, 5, 1)),
+        votes=votes_for(boards, D(2026, 10, 26)),
     )
     amendment.refresh_from_db()
     adopted.refresh_from_db()

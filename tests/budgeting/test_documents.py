@@ -48,6 +48,8 @@ def test_draft_budget_pdf_says_it_is_not_adopted(login, staff_user, contact_weer
 
 def test_adopted_budget_pdf_has_the_decision_on_the_cover(login, staff_user, budget, weasyprint_errors):
     other(budget, "1000.00")
+    # Proposed after the councils' view period: the AB's decision may carry its meeting date.
+    Budget.objects.filter(pk=budget.pk).update(draft_sent_on=D(2026, 4, 15), proposed_on=D(2026, 6, 25))
     BoardDecision.objects.create(
         budget=budget,
         meeting_on=D(2026, 7, 8),
