@@ -196,3 +196,20 @@ def record_created(
 
 def is_tracked_instance(instance: models.Model) -> bool:
     return type(instance) in tracked_models()
+
+
+def record_links(instance: models.Model, before: dict[str, list[str]], after: dict[str, list[str]], *, by: Any = None):
+    """Many-to-many links changed through a form (a DVO's segments, a programme's joining
+    municipalities): signals see them one add or remove at a time, this one entry shows the
+    whole list before and after. ``before``/``after`` map field names to the linked objects' text."""
+    changes = {
+        name: ["; ".join(before.get(name, [])) or None, "; ".join(after[name]) or None]
+        for name in after
+        if sorted(before.get(name, [])) != sorted(after[name])
+    }
+    if not changes:
+        return None
+    by = by if by is not None else current_user()
+    entry = _entry(instance, AuditAction.UPDATE, changes, by=by)
+    entry.save()
+    return entry
