@@ -54,8 +54,43 @@ class DeadlineRules(models.Model):
         verbose_name = _("deadline rules")
         verbose_name_plural = _("deadline rules")
 
+    # Each "before" date as its (month, day) fields; the field defaults are the law's dates.
+    DATES = (
+        ("framework_month", "framework_day"),
+        ("budget_province_month", "budget_province_day"),
+        ("accounts_councils_month", "accounts_councils_day"),
+        ("accounts_province_month", "accounts_province_day"),
+    )
+
     def __str__(self) -> str:
         return str(_("Deadlines of the Wgr"))
+
+    def clean(self) -> None:
+        """Real dates (in every year: not 29 February), and only stricter than the law: an earlier
+        date, a longer view period for the councils, fewer days to send a document to GS."""
+        errors = {}
+        law = {f.name: f.default for f in self._meta.fields if f.has_default()}
+        for month, day in self.DATES:
+            try:
+                chosen = datetime.date(2001, getattr(self, month), getattr(self, day))
+            except (TypeError, ValueError):
+                errors[day] = _("This day does not exist in that month in every year.")
+                continue
+            latest = datetime.date(2001, law[month], law[day])
+            if chosen > latest:
+                errors[day] = _("The law sets %(date)s at the latest; a regulation may set an earlier date.") % {
+                    "date": f"{latest:%d-%m}"
+                }
+        if self.view_weeks is not None and self.view_weeks < law["view_weeks"]:
+            errors["view_weeks"] = _("Councils have at least %(weeks)d weeks for their view (art. 35 Wgr).") % {
+                "weeks": law["view_weeks"]
+            }
+        if self.province_days is not None and self.province_days > law["province_days"]:
+            errors["province_days"] = _("The law allows at most %(days)d days; a regulation may set fewer.") % {
+                "days": law["province_days"]
+            }
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def current(cls) -> DeadlineRules:
