@@ -72,6 +72,16 @@ def _filled(instance: models.Model, fields=None, caches: dict | None = None) -> 
     return result
 
 
+def _repr(instance: models.Model) -> str:
+    """The object as it reads; a value not converted yet (a date given as text to ``create``)
+    is read back as stored."""
+    try:
+        return str(instance)
+    except (TypeError, ValueError):
+        stored_row = type(instance)._base_manager.filter(pk=instance.pk).first()
+        return str(stored_row) if stored_row is not None else f"{type(instance)._meta.verbose_name} #{instance.pk}"
+
+
 def _entry(
     instance: models.Model, action: str, changes: dict, *, by: Any = None, note: str = "", at=None
 ) -> AuditEntry:
@@ -84,7 +94,7 @@ def _entry(
         action=action,
         content_type=ContentType.objects.get_for_model(model),
         object_id=str(instance.pk),
-        object_repr=str(instance)[:REPR_MAX],
+        object_repr=_repr(instance)[:REPR_MAX],
         parent_content_type=ContentType.objects.get_for_model(parent[0]) if parent else None,
         parent_object_id=str(parent[1]) if parent else "",
         changes=changes,

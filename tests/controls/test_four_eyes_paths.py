@@ -194,7 +194,9 @@ def test_a_declaration_message_registers_as_received(youth, staff_user):
     from tests.factories import ContractFactory, MunicipalityFactory
 
     diemen = MunicipalityFactory(name="Diemen", slug="diemen", cbs_code="GM0384")  # the example's receiver
-    ContractFactory(reference="JGD-D-001", provider=youth["provider"], segment=youth["segment"], municipalities=[diemen])
+    ContractFactory(
+        reference="JGD-D-001", provider=youth["provider"], segment=youth["segment"], municipalities=[diemen]
+    )
 
     result = import_declaration_message(EXAMPLE, by=staff_user)
     assert result.ok, result.problems
@@ -210,7 +212,18 @@ def test_an_invoice_is_not_created_past_received(youth, region, staff_user):
         with pytest.raises(InvoiceTransitionError):
             new_invoice(youth, region, staff_user, status=status).save()
     with pytest.raises(InvoiceTransitionError):
-        Invoice.objects.create(**{**new_invoice(youth, region, staff_user).__dict__, "status": S.PAID, "id": None})
+        Invoice.objects.create(
+            provider=youth["provider"],
+            contract=youth["contract"],
+            municipality=region["weert"],
+            invoice_number="NIEUW-2",
+            invoice_date=D(2026, 5, 6),
+            period_start=D(2026, 4, 1),
+            period_end=D(2026, 4, 30),
+            amount=Decimal("790.00"),
+            registered_by=staff_user,
+            status=S.PAID,
+        )
     assert state() == before
 
 
