@@ -11,7 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from budgeting.models.budget import MONEY, Budget, BudgetFrozenError, BudgetLine, FrozenWithParent
+from budgeting.models.budget import MONEY, Budget, BudgetFrozenError, BudgetLine, FrozenDocument, FrozenWithParent
 from budgeting.models.plan import PlanActivity
 
 # A variance above either threshold needs an explanation (the entity's financial regulation).
@@ -39,7 +39,7 @@ class AccountsStatus(models.TextChoices):
 ACCOUNTS_FROZEN = (AccountsStatus.ADOPTED, AccountsStatus.SENT_TO_PROVINCE)
 
 
-class AnnualAccounts(models.Model):
+class AnnualAccounts(FrozenDocument):
     budget = models.OneToOneField(
         Budget, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("adopted budget")
     )
@@ -55,6 +55,11 @@ class AnnualAccounts(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    frozen_moves = {
+        AccountsStatus.ADOPTED: frozenset({AccountsStatus.SENT_TO_PROVINCE}),
+        AccountsStatus.SENT_TO_PROVINCE: frozenset(),
+    }
 
     class Meta:
         verbose_name = _("annual accounts")
