@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry
 from audit.presentation import history_rows
+from portal.admin import ReadOnlyAdmin
 
 
 class ModelFilter(admin.RelatedFieldListFilter):
@@ -21,7 +22,7 @@ class ModelFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "who", "action", "content_type", "object_repr", "note"]
     list_filter = [("content_type", ModelFilter), "action", "at", ("actor", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["object_repr", "actor_name", "note"]
@@ -46,12 +47,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("by"), ordering="actor_name")
     def who(self, obj: AuditEntry) -> str:
         return obj.actor_name or str(_("system"))
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -18,6 +18,8 @@ class Tracked:
     # Paths to the document whose history also shows this row ("decision__budget": the budget
     # of the vote's decision); the first that is set wins.
     parents: tuple[str, ...] = ()
+    # Fields not kept in the trail: a stored document's frozen content (its issue is recorded).
+    skip: tuple[str, ...] = ()
 
 
 # model label -> how it is tracked. Invoice lines are not here: they only arrive with their
@@ -39,9 +41,31 @@ TRACKED: dict[str, Tracked] = {
     "entity.Membership": Tracked(("municipality",)),
     "entity.BoardSeat": Tracked(("municipality",)),
     "entity.MunicipalityContact": Tracked(("municipality",)),
+    # Reference data that managers keep in /beheer/ (portal/admin.py: ReferenceDataAdmin): every
+    # change is recorded with who and old → new, whichever path made it.
+    "municipalities.Municipality": Tracked(),
+    "municipalities.PopulationCount": Tracked(("municipality",)),
+    "entity.Module": Tracked(),
+    "entity.Function": Tracked(),
+    "entity.TwoFactorPolicy": Tracked(),
+    "contracts.Segment": Tracked(),
+    "contracts.Provider": Tracked(),
+    "contracts.ServiceAgreement": Tracked(("municipality",)),
+    "contracts.ContractLogEntry": Tracked(("contract",)),
+    "budgeting.DeadlineRules": Tracked(),
+    "budgeting.FinancialFrame": Tracked(("municipality",)),
+    "transition.Programme": Tracked(),
+    "transition.Framework": Tracked(("programme",)),
+    "transition.Criterion": Tracked(("programme",)),
+    "transition.GoNoGoDecision": Tracked(("programme",)),
+    "transition.Milestone": Tracked(("programme",)),
+    "transition.StaffingLine": Tracked(("programme",)),
+    "transition.Risk": Tracked(("programme",)),
+    "transition.ChecklistItem": Tracked(("programme",)),
+    "transition.ProgressReport": Tracked(("programme",), skip=("content",)),
 }
 # Documents with a history page that are not tracked themselves: their rows are.
-HISTORY_ONLY = ("municipalities.Municipality",)
+HISTORY_ONLY: tuple[str, ...] = ()
 
 
 @cache
@@ -59,11 +83,16 @@ def is_tracked(model: type[models.Model]) -> bool:
 
 @cache
 def tracked_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
-    """Concrete fields except the key and the timestamps that every save sets (noise)."""
+    """Concrete fields except the key, the timestamps that every save sets (noise) and the
+    fields the registry skips."""
+    skip = tracked_models().get(model, Tracked()).skip
     return tuple(
         f
         for f in model._meta.concrete_fields
-        if not f.primary_key and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+        if not f.primary_key
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
+        and f.name not in skip
     )
 
 

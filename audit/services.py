@@ -72,6 +72,16 @@ def _filled(instance: models.Model, fields=None, caches: dict | None = None) -> 
     return result
 
 
+def _repr(instance: models.Model) -> str:
+    """The object as it reads; a value not converted yet (a date given as text to ``create``)
+    is read back as stored."""
+    try:
+        return str(instance)
+    except (TypeError, ValueError):
+        stored_row = type(instance)._base_manager.filter(pk=instance.pk).first()
+        return str(stored_row) if stored_row is not None else f"{type(instance)._meta.verbose_name} #{instance.pk}"
+
+
 def _entry(
     instance: models.Model, action: str, changes: dict, *, by: Any = None, note: str = "", at=None
 ) -> AuditEntry:
@@ -84,7 +94,7 @@ def _entry(
         action=action,
         content_type=ContentType.objects.get_for_model(model),
         object_id=str(instance.pk),
-        object_repr=str(instance)[:REPR_MAX],
+        object_repr=_repr(instance)[:REPR_MAX],
         parent_content_type=ContentType.objects.get_for_model(parent[0]) if parent else None,
         parent_object_id=str(parent[1]) if parent else "",
         changes=changes,
@@ -196,3 +206,20 @@ def record_created(
 
 def is_tracked_instance(instance: models.Model) -> bool:
     return type(instance) in tracked_models()
+
+
+def record_links(instance: models.Model, before: dict[str, list[str]], after: dict[str, list[str]], *, by: Any = None):
+    """Many-to-many links changed through a form (a DVO's segments, a programme's joining
+    municipalities): signals see them one add or remove at a time, this one entry shows the
+    whole list before and after. ``before``/``after`` map field names to the linked objects' text."""
+    changes = {
+        name: ["; ".join(before.get(name, [])) or None, "; ".join(after[name]) or None]
+        for name in after
+        if sorted(before.get(name, [])) != sorted(after[name])
+    }
+    if not changes:
+        return None
+    by = by if by is not None else current_user()
+    entry = _entry(instance, AuditAction.UPDATE, changes, by=by)
+    entry.save()
+    return entry

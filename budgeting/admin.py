@@ -1,3 +1,7 @@
+"""The budget cycle in /beheer/: its documents and records are shown, never changed (they change
+only through the cycle in the portal: the DB's steps, the AB's decision, the freeze); the deadline
+rules and the municipalities' financial frames are reference data."""
+
 from django.contrib import admin
 from django.utils import timezone
 
@@ -16,137 +20,82 @@ from budgeting.models import (
     RealisedLine,
     StatementDownload,
 )
+from portal.admin import ReadOnlyAdmin, ReadOnlyInline, ReferenceDataAdmin
 
 
 @admin.register(DeadlineRules)
-class DeadlineRulesAdmin(admin.ModelAdmin):
+class DeadlineRulesAdmin(ReferenceDataAdmin):
     """The manager keeps the legal dates here when a regulation sets stricter ones."""
 
     def has_add_permission(self, request) -> bool:
         return not DeadlineRules.objects.exists() and super().has_add_permission(request)
 
 
-class FrozenInline(admin.TabularInline):
-    """An inline that offers no change at all once its document is adopted (the models refuse too)."""
-
-    extra = 0
-
-    # An adopted budget is frozen: the admin offers no way to change its lines either.
-    def has_add_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_frozen) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_frozen) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_frozen) and super().has_delete_permission(request, obj)
-
-
-class BudgetLineInline(FrozenInline):
+class BudgetLineInline(ReadOnlyInline):
     model = BudgetLine
     exclude = ["source_line"]
 
 
-class KeyShareInline(FrozenInline):
+class KeyShareInline(ReadOnlyInline):
     model = AllocationKeyShare
 
 
-class PlanActivityInline(FrozenInline):
+class PlanActivityInline(ReadOnlyInline):
     model = PlanActivity
     fields = ["number", "title", "priority", "quarter"]
 
 
 @admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
+class BudgetAdmin(ReadOnlyAdmin):
+    """Budgets and amendments, with their lines, key and plan: made and changed in the portal."""
+
     list_display = ["__str__", "status", "draft_sent_on", "ab_meeting_on", "adopted_on"]
     list_filter = ["status", "module", "year"]
-    readonly_fields = [
-        "status",
-        "framework_sent_on",
-        "draft_sent_on",
-        "proposed_on",
-        "adopted_on",
-        "sent_to_province_on",
-        "created_by",
-    ]
     inlines = [BudgetLineInline, KeyShareInline, PlanActivityInline]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_frozen) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_frozen) and super().has_delete_permission(request, obj)
-
-
-class VoteInline(admin.TabularInline):
+class VoteInline(ReadOnlyInline):
     model = MemberVote
-    extra = 0
-    can_delete = False
 
 
 @admin.register(BoardDecision)
-class BoardDecisionAdmin(admin.ModelAdmin):
+class BoardDecisionAdmin(ReadOnlyAdmin):
+    """A decision is the record of a meeting."""
+
     list_display = ["budget", "meeting_on", "outcome", "minutes_reference"]
     inlines = [VoteInline]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # a decision is a record of a meeting
-
 
 @admin.register(CouncilView)
-class CouncilViewAdmin(admin.ModelAdmin):
+class CouncilViewAdmin(ReadOnlyAdmin):
+    """A council's view and the DB's reply are recorded on the budget's page."""
+
     list_display = ["budget", "municipality", "opinion", "decided_on", "replied_at"]
     list_filter = ["opinion"]
 
 
-class RealisedLineInline(FrozenInline):
+class RealisedLineInline(ReadOnlyInline):
     model = RealisedLine
-    raw_id_fields = ["line"]
 
 
 @admin.register(AnnualAccounts)
-class AnnualAccountsAdmin(admin.ModelAdmin):
+class AnnualAccountsAdmin(ReadOnlyAdmin):
+    """Opened from the budget page for the version in force; filled and adopted in the portal."""
+
     list_display = ["__str__", "status", "draft_sent_on", "adopted_on", "sent_to_province_on"]
-    readonly_fields = [
-        "budget",
-        "status",
-        "draft_sent_on",
-        "proposed_on",
-        "adopted_on",
-        "sent_to_province_on",
-        "created_by",
-    ]
     inlines = [RealisedLineInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # opened from the budget page, for the version in force
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_frozen) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_frozen) and super().has_delete_permission(request, obj)
 
 
 @admin.register(CycleStep)
-class CycleStepAdmin(admin.ModelAdmin):
-    """The record of who took which step: readable, never editable."""
+class CycleStepAdmin(ReadOnlyAdmin):
+    """The record of who took which step."""
 
     list_display = ["__str__", "by", "at"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(StatementDownload)
-class StatementDownloadAdmin(CycleStepAdmin):
-    """The log of every statement downloaded: readable, never editable."""
+class StatementDownloadAdmin(ReadOnlyAdmin):
+    """The log of every statement downloaded."""
 
     list_display = ["at", "user", "kind", "budget", "accounts", "municipality"]
     list_filter = ["kind", "municipality"]
@@ -154,11 +103,10 @@ class StatementDownloadAdmin(CycleStepAdmin):
 
 
 @admin.register(FinancialFrame)
-class FinancialFrameAdmin(admin.ModelAdmin):
+class FinancialFrameAdmin(ReferenceDataAdmin):
     list_display = ["municipality", "module", "year", "amount", "recorded_by", "recorded_at"]
     list_filter = ["module", "year"]
     readonly_fields = ["recorded_by", "recorded_at"]
 
-    def save_model(self, request, obj, form, change) -> None:
+    def fill(self, request, obj: FinancialFrame) -> None:
         obj.recorded_by, obj.recorded_at = request.user, timezone.now()
-        super().save_model(request, obj, form, change)

@@ -23,7 +23,6 @@ from contracts.models import (
     ContractParticipation,
     FundingVariant,
     Invoice,
-    InvoiceLedger,
     InvoiceSource,
     InvoiceStatus,
     InvoiceTransition,
@@ -337,15 +336,19 @@ def _invoices(
         batch.append(invoice)
         steps.append((invoice, history))
         if len(batch) == 5000 or n == count - 1:
-            Invoice.objects.bulk_create(batch, batch_size=1000)
-            InvoiceLedger.bump()
-            InvoiceTransition.objects.bulk_create(
+            # Past "received" only with the steps that got it there, checked as the workflow would.
+            Invoice.objects.bulk_create_with_history(
                 [
-                    InvoiceTransition(invoice=inv, from_status=a, to_status=b, by_id=by, at=at, reason=reason)
+                    (
+                        inv,
+                        [
+                            InvoiceTransition(from_status=a, to_status=b, by_id=by, at=at, reason=reason)
+                            for a, b, by, at, reason in history
+                        ],
+                    )
                     for inv, history in steps
-                    for a, b, by, at, reason in history
                 ],
-                batch_size=2000,
+                batch_size=1000,
             )
             created += len(batch)
             log(f"  invoices: {created:,} of {count:,}")

@@ -2,22 +2,22 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact, TwoFactorPolicy
+from portal.admin import ReferenceDataAdmin, ReferenceDataInline
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReferenceDataInline):
     model = Membership
-    extra = 0
     autocomplete_fields = ["municipality"]
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(ReferenceDataAdmin):
     list_display = ["number", "name"]
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReferenceDataAdmin):
     list_display = ["municipality", "module_number", "start_date", "end_date", "decision"]
 
     @admin.display(description=_("module"), ordering="module__number")
@@ -30,12 +30,12 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Function)
-class FunctionAdmin(admin.ModelAdmin):
+class FunctionAdmin(ReferenceDataAdmin):
     list_display = ["number", "name"]
 
 
 @admin.register(BoardSeat)
-class BoardSeatAdmin(admin.ModelAdmin):
+class BoardSeatAdmin(ReferenceDataAdmin):
     list_display = ["person_name", "body", "position", "municipality", "start_date", "end_date"]
 
     @admin.display(description=_("person"), ordering="person__last_name")
@@ -48,21 +48,22 @@ class BoardSeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(MunicipalityContact)
-class MunicipalityContactAdmin(admin.ModelAdmin):
+class MunicipalityContactAdmin(ReferenceDataAdmin):
     list_display = ["user", "municipality"]
     search_fields = ["user__username", "user__last_name", "municipality__name"]
     autocomplete_fields = ["user", "municipality"]
 
 
 @admin.register(TwoFactorPolicy)
-class TwoFactorPolicyAdmin(admin.ModelAdmin):
+class TwoFactorPolicyAdmin(ReferenceDataAdmin):
     """Also on the portal page /account/tweestapsverificatie/beleid/; who changed it is kept."""
 
     list_display = ["group", "required", "changed_by", "changed_at"]
     list_editable = ["required"]
     readonly_fields = ["changed_by", "changed_at"]
 
-    def save_model(self, request, obj: TwoFactorPolicy, form, change: bool) -> None:
+    def fill(self, request, obj: TwoFactorPolicy) -> None:
         obj.changed_by = request.user
-        super().save_model(request, obj, form, change)
+
+
 from entity import account_admin  # noqa: E402,F401  accounts, roles and second factors

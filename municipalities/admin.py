@@ -1,16 +1,16 @@
 from django.contrib import admin
 
 from municipalities.models import Municipality, PopulationCount
+from portal.admin import ReferenceDataAdmin, ReferenceDataInline
 
 
-class PopulationCountInline(admin.TabularInline):
+class PopulationCountInline(ReferenceDataInline):
     model = PopulationCount
-    extra = 0
     ordering = ["-reference_date"]
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(ReferenceDataAdmin):
     list_display = ["name", "cbs_code", "region"]
     list_filter = ["region"]
     search_fields = ["name", "cbs_code"]
@@ -19,7 +19,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 @admin.register(PopulationCount)
-class PopulationCountAdmin(admin.ModelAdmin):
+class PopulationCountAdmin(ReferenceDataAdmin):
     list_display = ["municipality", "reference_date", "inhabitants", "source"]
     list_filter = ["reference_date", "municipality__region"]
     search_fields = ["municipality__name", "source"]

@@ -151,3 +151,21 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     period_end = datetime.date(2026, 4, 30)
     amount = Decimal("790.00")
     registered_by = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, status: str = "received", **kwargs):
+        """An invoice is registered as received and walks the workflow to ``status``, as in the
+        portal: checked and paid by its registrant, approved (or rejected) by a second person."""
+        invoice = super()._create(model_class, *args, **kwargs)
+        second = UserFactory(username="tweede-paar-ogen")
+        path = {
+            "received": [],
+            "checked": ["checked"],
+            "approved": ["checked", "approved"],
+            "paid": ["checked", "approved", "paid"],
+            "rejected": ["rejected"],
+        }[status]
+        for step in path:
+            by = second if step in ("approved", "rejected") else invoice.registered_by
+            invoice.move_to(step, by=by, reason="Afgekeurd in de test" if step == "rejected" else "")
+        return invoice

@@ -1,5 +1,9 @@
+"""The transition programme in /beheer/: reference data of the kwartiermaker's programme, validated
+in full and recorded in the trail; an issued progress report is shown, never changed."""
+
 from django.contrib import admin
 
+from portal.admin import ReferenceDataAdmin, ReferenceDataInline, ReferenceDataStackedInline
 from transition.models import (
     ChecklistItem,
     Criterion,
@@ -13,53 +17,50 @@ from transition.models import (
 )
 
 
-class FrameworkInline(admin.TabularInline):
+class FrameworkInline(ReferenceDataInline):
     model = Framework
-    extra = 0
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(ReferenceDataInline):
     model = Criterion
-    extra = 0
 
 
-class DecisionInline(admin.StackedInline):
+class DecisionInline(ReferenceDataStackedInline):
     model = GoNoGoDecision
-    extra = 0
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(ReferenceDataAdmin):
     list_display = ["name", "module", "goal_date"]
     filter_horizontal = ["joining"]
     inlines = [FrameworkInline, CriterionInline, DecisionInline]
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ReferenceDataAdmin):
     list_display = ["name", "programme", "responsible", "planned_end", "status", "done_on"]
     list_filter = ["programme", "status", "responsible"]
 
 
 @admin.register(StaffingLine)
-class StaffingLineAdmin(admin.ModelAdmin):
+class StaffingLineAdmin(ReferenceDataAdmin):
     list_display = ["function", "region", "fte", "people", "vacancies", "hired_fte"]
     list_filter = ["programme", "region"]
 
 
 @admin.register(Risk)
-class RiskAdmin(admin.ModelAdmin):
+class RiskAdmin(ReferenceDataAdmin):
     list_display = ["description", "kind", "probability", "impact", "owner", "status"]
     list_filter = ["programme", "status", "kind"]
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(ReferenceDataAdmin):
     list_display = ["title", "basis", "done_on"]
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(ReferenceDataAdmin):
     """An issued report is frozen: the admin shows it, never changes it (the model refuses too)."""
 
     list_display = ["__str__", "programme", "issued_on", "issued_by"]

@@ -17,6 +17,7 @@ from budgeting.models.budget import (
     BudgetFrozenError,
     BudgetLine,
     DecidedByTheBoard,
+    FrozenDocument,
     FrozenWithParent,
 )
 from budgeting.models.plan import PlanActivity
@@ -46,7 +47,7 @@ class AccountsStatus(models.TextChoices):
 ACCOUNTS_FROZEN = (AccountsStatus.ADOPTED, AccountsStatus.SENT_TO_PROVINCE)
 
 
-class AnnualAccounts(DecidedByTheBoard, models.Model):
+class AnnualAccounts(DecidedByTheBoard, FrozenDocument):
     budget = models.OneToOneField(
         Budget, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("adopted budget")
     )
@@ -62,6 +63,11 @@ class AnnualAccounts(DecidedByTheBoard, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    frozen_moves = {
+        AccountsStatus.ADOPTED: frozenset({AccountsStatus.SENT_TO_PROVINCE}),
+        AccountsStatus.SENT_TO_PROVINCE: frozenset(),
+    }
 
     class Meta:
         verbose_name = _("annual accounts")

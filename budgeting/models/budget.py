@@ -57,8 +57,43 @@ class DeadlineRules(models.Model):
         verbose_name = _("deadline rules")
         verbose_name_plural = _("deadline rules")
 
+    # Each "before" date as its (month, day) fields; the field defaults are the law's dates.
+    DATES = (
+        ("framework_month", "framework_day"),
+        ("budget_province_month", "budget_province_day"),
+        ("accounts_councils_month", "accounts_councils_day"),
+        ("accounts_province_month", "accounts_province_day"),
+    )
+
     def __str__(self) -> str:
         return str(_("Deadlines of the Wgr"))
+
+    def clean(self) -> None:
+        """Real dates (in every year: not 29 February), and only stricter than the law: an earlier
+        date, a longer view period for the councils, fewer days to send a document to GS."""
+        errors = {}
+        law = {f.name: f.default for f in self._meta.fields if f.has_default()}
+        for month, day in self.DATES:
+            try:
+                chosen = datetime.date(2001, getattr(self, month), getattr(self, day))
+            except (TypeError, ValueError):
+                errors[day] = _("This day does not exist in that month in every year.")
+                continue
+            latest = datetime.date(2001, law[month], law[day])
+            if chosen > latest:
+                errors[day] = _("The law sets %(date)s at the latest; a regulation may set an earlier date.") % {
+                    "date": f"{latest:%d-%m}"
+                }
+        if self.view_weeks is not None and self.view_weeks < law["view_weeks"]:
+            errors["view_weeks"] = _("Councils have at least %(weeks)d weeks for their view (art. 35 Wgr).") % {
+                "weeks": law["view_weeks"]
+            }
+        if self.province_days is not None and self.province_days > law["province_days"]:
+            errors["province_days"] = _("The law allows at most %(days)d days; a regulation may set fewer.") % {
+                "days": law["province_days"]
+            }
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def current(cls) -> DeadlineRules:
@@ -210,18 +245,16 @@ ADOPTED_STATUSES = (BudgetStatus.ADOPTED, BudgetStatus.SENT_TO_PROVINCE)
 
 
 class FreezeQuerySet(models.QuerySet):
-    """Bulk paths check the freeze too: no code path may change a row of an adopted document."""
+    """Bulk paths check the freeze too: no code path may change a row of an adopted document,
+    move a row out of one or into one."""
 
     def _refuse(self, objs=None) -> None:
-        field = self.model.freeze_parent
-        if objs is None:
-            ids = self.values_list(field, flat=True)
-        else:
-            ids = [getattr(o, f"{field}_id") for o in objs]
-        self.model.parent_model().refuse_changes(ids)
+        model = self.model
+        model.refuse_frozen(model.stored_documents(self) if objs is None else model.documents_of(objs))
 
     def update(self, **kwargs):
         self._refuse()
+        self.model.refuse_frozen(self.model.documents_of_values(kwargs))
         return super().update(**kwargs)
 
     def delete(self):
@@ -230,19 +263,28 @@ class FreezeQuerySet(models.QuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        self._refuse(objs)
+        if not self.model.frozen_takes_new_records:
+            self._refuse(objs)
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs = list(objs)
         self._refuse(objs)
+        self.model._default_manager.filter(pk__in=[o.pk for o in objs])._refuse()
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class FrozenWithParent(models.Model):
-    """A row that is fixed once its parent document (budget or annual accounts) is adopted."""
+    """A row that is fixed once its document (budget or annual accounts) is adopted.
 
-    freeze_parent: ClassVar[str] = "budget"
+    ``freeze_parent`` is the path to the document, or several (a decision is on a budget or on
+    annual accounts; a vote through its decision). The row is checked where it is and where it
+    would go: it is not changed, deleted, moved out of an adopted document or into one. A record
+    of the cycle (a decision, a vote, a step) is written as the document is adopted, so
+    ``frozen_takes_new_records`` lets new ones be added; it never changes afterwards."""
+
+    freeze_parent: ClassVar[str | tuple[str, ...]] = "budget"
+    frozen_takes_new_records: ClassVar[bool] = False
 
     objects = FreezeQuerySet.as_manager()
 
@@ -250,19 +292,154 @@ class FrozenWithParent(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
-        self.parent_model().refuse_changes([getattr(self, f"{self.freeze_parent}_id")])
+        cls = type(self)
+        if not self._state.adding:
+            cls.refuse_frozen(cls.stored_documents(cls._default_manager.filter(pk=self.pk)))
+        if not (self._state.adding and cls.frozen_takes_new_records):
+            cls.refuse_frozen(cls.documents_of([self]))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        self.parent_model().refuse_changes([getattr(self, f"{self.freeze_parent}_id")])
+        cls = type(self)
+        cls.refuse_frozen(cls.stored_documents(cls._default_manager.filter(pk=self.pk)))
+        cls.refuse_frozen(cls.documents_of([self]))
         return super().delete(*args, **kwargs)
 
     @classmethod
+    def freeze_paths(cls) -> tuple[str, ...]:
+        return (cls.freeze_parent,) if isinstance(cls.freeze_parent, str) else tuple(cls.freeze_parent)
+
+    @classmethod
+    def document_model(cls, path: str):
+        model = cls
+        for hop in path.split("__"):
+            model = model._meta.get_field(hop).related_model
+        return model
+
+    @classmethod
     def parent_model(cls):
-        return cls._meta.get_field(cls.freeze_parent).related_model
+        return cls.document_model(cls.freeze_paths()[0])
+
+    @classmethod
+    def stored_documents(cls, queryset) -> list[tuple[type[models.Model], list]]:
+        """The documents the rows of ``queryset`` belong to in the database."""
+        return [(cls.document_model(path), list(queryset.values_list(path, flat=True))) for path in cls.freeze_paths()]
+
+    @classmethod
+    def documents_of(cls, objs) -> list[tuple[type[models.Model], list]]:
+        """The documents these objects belong to as they are in memory."""
+        result = []
+        for path in cls.freeze_paths():
+            first, _sep, rest = path.partition("__")
+            field = cls._meta.get_field(first)
+            ids = [getattr(obj, field.attname) for obj in objs]
+            if rest:
+                ids = list(field.related_model._base_manager.filter(pk__in=ids).values_list(rest, flat=True))
+            result.append((cls.document_model(path), ids))
+        return result
+
+    @classmethod
+    def documents_of_values(cls, values: dict) -> list[tuple[type[models.Model], list]]:
+        """The documents rows would belong to after ``update(**values)`` sets their parent."""
+        result = []
+        for path in cls.freeze_paths():
+            first, _sep, rest = path.partition("__")
+            field = cls._meta.get_field(first)
+            for key in {field.name, field.attname} & set(values):
+                value = values[key]
+                if hasattr(value, "resolve_expression"):  # computed in the database: any document
+                    targets = field.related_model._base_manager.all()
+                else:
+                    targets = field.related_model._base_manager.filter(pk=getattr(value, "pk", value))
+                result.append((cls.document_model(path), list(targets.values_list(rest or "pk", flat=True))))
+        return result
+
+    @classmethod
+    def refuse_frozen(cls, documents) -> None:
+        for model, ids in documents:
+            ids = [i for i in ids if i is not None]
+            if ids:
+                model.refuse_changes(ids)
 
 
-class Budget(DecidedByTheBoard, models.Model):
+class FrozenDocumentQuerySet(models.QuerySet):
+    """An adopted document refuses every bulk change but its status moving on, and deletion."""
+
+    def update(self, **kwargs):
+        self.model.refuse_frozen_update(self, kwargs)
+        return super().update(**kwargs)
+
+    def delete(self):
+        self.model.refuse_changes(list(self.values_list("pk", flat=True)))
+        return super().delete()
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        self.model.refuse_changes([o.pk for o in objs])
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+# What may still change on an adopted document: its status, moving on along ``frozen_moves``, and
+# the date it went to GS (with the step that sends it there).
+MOVING_FIELDS = frozenset({"status", "sent_to_province_on"})
+
+
+class FrozenDocument(models.Model):
+    """A budget, amendment or annual accounts. Once adopted it no longer changes and is not
+    deleted (its lines would go with it): only its status moves on (to GS, replaced by an
+    amendment). Its rows are frozen by `FrozenWithParent`."""
+
+    frozen_moves: ClassVar[dict[str, frozenset[str]]] = {}
+
+    objects = FrozenDocumentQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            before = type(self)._base_manager.filter(pk=self.pk).values().first()
+            if before and before["status"] in self.frozen_moves:
+                update_fields = kwargs.get("update_fields")
+                changes = {
+                    f.name: getattr(self, f.attname)
+                    for f in self._meta.concrete_fields
+                    if not f.primary_key
+                    and (update_fields is None or f.name in update_fields or f.attname in update_fields)
+                    and (getattr(self, f.attname) if f.is_relation else f.to_python(getattr(self, f.attname)))
+                    != before[f.attname]
+                }
+                type(self).refuse_frozen_change({before["status"]}, changes, [self.pk])
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        type(self).refuse_changes([self.pk])
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def refuse_frozen_update(cls, queryset, values: dict) -> None:
+        frozen = queryset.filter(status__in=list(cls.frozen_moves))
+        statuses = set(frozen.values_list("status", flat=True))
+        if statuses:
+            cls.refuse_frozen_change(statuses, values, list(frozen.values_list("pk", flat=True)))
+
+    @classmethod
+    def refuse_frozen_change(cls, statuses: set[str], changes: dict, ids) -> None:
+        if not changes:
+            return
+        names = {cls._meta.get_field(name).name for name in changes}
+        new = changes.get("status")
+        moves_on = (
+            names <= MOVING_FIELDS
+            and isinstance(new, str)
+            and all(new in cls.frozen_moves[status] for status in statuses)
+            and ("sent_to_province_on" not in names or new == "province")
+        )
+        if not moves_on:
+            cls.refuse_changes(ids)
+
+
+class Budget(DecidedByTheBoard, FrozenDocument):
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="budgets", verbose_name=_("module"))
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     version = models.PositiveSmallIntegerField(_("version"), default=1)
@@ -320,6 +497,12 @@ class Budget(DecidedByTheBoard, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    frozen_moves = {
+        BudgetStatus.ADOPTED: frozenset({BudgetStatus.SENT_TO_PROVINCE, BudgetStatus.SUPERSEDED}),
+        BudgetStatus.SENT_TO_PROVINCE: frozenset({BudgetStatus.SUPERSEDED}),
+        BudgetStatus.SUPERSEDED: frozenset(),
+    }
 
     class Meta:
         verbose_name = _("budget")
@@ -524,8 +707,9 @@ class ViewOpinion(models.TextChoices):
     OBJECTION = "objection", _("objection")
 
 
-class CouncilView(models.Model):
-    """A council's view (zienswijze) on a draft budget, and the DB's reasoned reply (required)."""
+class CouncilView(FrozenWithParent):
+    """A council's view (zienswijze) on a draft budget, and the DB's reasoned reply (required);
+    part of the record once the budget is adopted."""
 
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="council_views", verbose_name=_("budget"))
     municipality = models.ForeignKey(
@@ -613,7 +797,7 @@ class VoteTally:
 TIMING_FIELDS = frozenset({"meeting_on", "budget", "budget_id", "accounts", "accounts_id"})
 
 
-class DecisionQuerySet(models.QuerySet):
+class DecisionQuerySet(FreezeQuerySet):
     """Bulk paths check the date of a decision as `BoardDecision.save()` does: a date set with
     bulk_create, update or bulk_update is held to the same rules."""
 
@@ -648,9 +832,12 @@ class DecisionQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
 
-class BoardDecision(models.Model):
+class BoardDecision(FrozenWithParent):
     """The AB's decision on a proposed budget, amendment or annual accounts in a meeting, with
     attendance and votes."""
+
+    freeze_parent = ("budget", "accounts")
+    frozen_takes_new_records = True
 
     budget = models.ForeignKey(
         Budget, on_delete=models.CASCADE, null=True, blank=True, related_name="decisions", verbose_name=_("budget")
@@ -738,7 +925,10 @@ class BoardDecision(models.Model):
         self.check_timing()
 
 
-class MemberVote(models.Model):
+class MemberVote(FrozenWithParent):
+    freeze_parent = ("decision__budget", "decision__accounts")
+    frozen_takes_new_records = True
+
     decision = models.ForeignKey(
         BoardDecision, on_delete=models.CASCADE, related_name="votes", verbose_name=_("decision")
     )
@@ -754,9 +944,12 @@ class MemberVote(models.Model):
         return f"{self.seat}: {self.get_vote_display()}"
 
 
-class CycleStep(models.Model):
+class CycleStep(FrozenWithParent):
     """A step in the cycle of a budget, amendment or annual accounts: who took it, for which date,
     and when it was entered. Written by `budgeting.services`, never edited."""
+
+    freeze_parent = ("budget", "accounts")
+    frozen_takes_new_records = True
 
     budget = models.ForeignKey(
         Budget, on_delete=models.CASCADE, null=True, blank=True, related_name="steps", verbose_name=_("budget")

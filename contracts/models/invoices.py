@@ -73,6 +73,62 @@ class InvoiceTransitionError(Exception):
     """A step that is not allowed now; the message is for the user."""
 
 
+# Four eyes on every path (tests/controls/test_four_eyes_paths.py). Only `Invoice.move_to` changes
+# these two fields, one step at a time; the three after them say where the invoice came from and
+# never change. Once an invoice has left "received", it and its steps are the record: neither the
+# model nor the QuerySet changes or removes them.
+WORKFLOW_FIELDS = frozenset({"status", "rejection_reason"})
+ORIGIN_FIELDS = frozenset({"registered_by", "registered_at", "source"})
+
+
+def _refuse(message) -> None:
+    raise InvoiceTransitionError(message)
+
+
+def _step_only() -> None:
+    _refuse(_("The status of an invoice changes only step by step in the portal (four eyes)."))
+
+
+def _origin_fixed() -> None:
+    _refuse(_("Who registered an invoice, when and from which source does not change."))
+
+
+def _content_fixed() -> None:
+    _refuse(_("An invoice that has been checked no longer changes; reject it and register a corrected one."))
+
+
+def _kept() -> None:
+    _refuse(_("An invoice that has been checked is kept, with its steps."))
+
+
+def _steps_fixed() -> None:
+    _refuse(_("The steps of an invoice are a record; they are not added, changed or removed by hand."))
+
+
+def _refuse_fields(names: set[str]) -> None:
+    if names & WORKFLOW_FIELDS:
+        _step_only()
+    if names & ORIGIN_FIELDS:
+        _origin_fixed()
+
+
+def check_history(invoice: Invoice, steps: list[InvoiceTransition]) -> None:
+    """The steps an invoice arrives with must be a path of the workflow from "received" to its
+    status, approved by someone other than its registrant, a rejection with its reason."""
+    current = InvoiceStatus.RECEIVED
+    for step in steps:
+        if step.from_status != current or step.to_status not in TRANSITIONS.get(current, set()):
+            _refuse(_("The steps of invoice %(number)s are not a path of the workflow.") % {"number": invoice})
+        if step.to_status == InvoiceStatus.APPROVED and step.by_id == invoice.registered_by_id:
+            _refuse(_("Four eyes: whoever registered an invoice cannot approve it."))
+        if step.to_status == InvoiceStatus.REJECTED and not step.reason.strip():
+            _refuse(_("Give a reason for the rejection."))
+        current = step.to_status
+    reason = steps[-1].reason.strip() if current == InvoiceStatus.REJECTED else ""
+    if current != invoice.status or invoice.rejection_reason.strip() != reason:
+        _refuse(_("The steps of invoice %(number)s are not a path of the workflow.") % {"number": invoice})
+
+
 class InvoiceLedger(models.Model):
     """One row whose version changes in the same transaction as every change to invoices.
 
@@ -112,6 +168,61 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
 
     def in_year(self, year: int) -> InvoiceQuerySet:
         return self.filter(invoice_date__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)))
+
+    # --- four eyes on the bulk paths --------------------------------------------------------
+
+    def _names(self, names) -> set[str]:
+        return {self.model._meta.get_field(name).name for name in names}
+
+    def _refuse_past_received(self) -> None:
+        if self.exclude(status=InvoiceStatus.RECEIVED).exists():
+            _content_fixed()
+
+    def update(self, **kwargs) -> int:
+        _refuse_fields(self._names(kwargs))
+        self._refuse_past_received()
+        return super().update(**kwargs)
+
+    def _take_step(self, **kwargs) -> int:
+        """The conditional UPDATE of `Invoice.move_to`: the one path that changes the status."""
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.exclude(status=InvoiceStatus.RECEIVED).exists():
+            _kept()
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if any(o.status != InvoiceStatus.RECEIVED or o.rejection_reason for o in objs):
+            _step_only()  # an invoice past "received" arrives with its steps: bulk_create_with_history
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        _refuse_fields(self._names(fields))
+        self.model._default_manager.filter(pk__in=[o.pk for o in objs])._refuse_past_received()
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def bulk_create_with_history(self, pairs, *, batch_size: int = 1000) -> list[Invoice]:
+        """Invoices with the steps they already went through (the demo data, a take-over from
+        another system): each history is checked as the workflow would have checked each step,
+        and the spending totals and the ledger move with them."""
+        pairs = [(invoice, list(steps)) for invoice, steps in pairs]
+        for invoice, steps in pairs:
+            check_history(invoice, steps)
+        invoices = [invoice for invoice, _steps in pairs]
+        with transaction.atomic():
+            super().bulk_create(invoices, batch_size=batch_size)
+            for invoice, steps in pairs:
+                for step in steps:
+                    step.invoice = invoice
+            InvoiceTransition.objects.all()._record([step for _invoice, steps in pairs for step in steps], batch_size)
+            InvoiceLedger.bump()
+            SpendingTotal.refresh(
+                {(i.municipality_id, i.invoice_date.year) for i in invoices if i.status in COST_STATUSES}
+            )
+        return invoices
 
 
 class Invoice(models.Model):
@@ -176,20 +287,46 @@ class Invoice(models.Model):
         if kwargs.get("update_fields") is not None and "invoice_date" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "due_date"}
         with transaction.atomic():
-            before = (
-                Invoice.objects.filter(pk=self.pk).values_list("municipality_id", "invoice_date", "status").first()
-                if self.pk
-                else None
-            )
+            before = None if self._state.adding else Invoice._base_manager.filter(pk=self.pk).values().first()
+            self._refuse_outside_workflow(before, kwargs.get("update_fields"))
             super().save(*args, **kwargs)
             InvoiceLedger.bump()
             pairs = [(self.municipality_id, self.invoice_date.year)] if self.status in COST_STATUSES else []
-            if before and before[2] in COST_STATUSES:
-                pairs.append((before[0], before[1].year))
+            if before and before["status"] in COST_STATUSES:
+                pairs.append((before["municipality_id"], before["invoice_date"].year))
             SpendingTotal.refresh(pairs)
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:invoice", args=[self.pk])
+
+    def _refuse_outside_workflow(self, before: dict | None, update_fields) -> None:
+        """A new invoice is "received"; a save never moves the status or the registrant, and
+        changes nothing of an invoice that has been checked (the page refuses it too)."""
+        if before is None:
+            if self.status != InvoiceStatus.RECEIVED or self.rejection_reason:
+                _step_only()
+            return
+        fields = [
+            f
+            for f in self._meta.concrete_fields
+            if not f.primary_key and (update_fields is None or f.name in update_fields or f.attname in update_fields)
+        ]
+        changed = {
+            f.name
+            for f in fields
+            if (f.to_python(getattr(self, f.attname)) if not f.is_relation else getattr(self, f.attname))
+            != before[f.attname]
+        }
+        _refuse_fields(changed)
+        if changed and before["status"] != InvoiceStatus.RECEIVED:
+            _content_fixed()
+
+    def delete(self, *args, **kwargs):
+        if self.status != InvoiceStatus.RECEIVED or Invoice._base_manager.filter(pk=self.pk).exclude(
+            status=InvoiceStatus.RECEIVED
+        ).exists():
+            _kept()
+        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         if self.contract_id:
@@ -235,7 +372,7 @@ class Invoice(models.Model):
         if status == InvoiceStatus.REJECTED and not reason.strip():
             raise InvoiceTransitionError(_("Give a reason for the rejection."))
         with transaction.atomic():
-            changed = Invoice.objects.filter(pk=self.pk, status=self.status).update(
+            changed = Invoice.objects.filter(pk=self.pk, status=self.status)._take_step(
                 status=status, rejection_reason=reason.strip() if status == InvoiceStatus.REJECTED else ""
             )
             if not changed:
@@ -321,6 +458,26 @@ class SpendingTotal(models.Model):
                 cls.objects.update_or_create(municipality_id=municipality_id, year=year, defaults={"total": total})
 
 
+class TransitionQuerySet(models.QuerySet["InvoiceTransition"]):
+    """The steps are written by `Invoice.move_to` (one by one) or with their invoice
+    (`bulk_create_with_history`); no bulk path adds, changes or removes one."""
+
+    def update(self, **kwargs):
+        _steps_fixed()
+
+    def delete(self):
+        _steps_fixed()
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        _steps_fixed()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        _steps_fixed()
+
+    def _record(self, steps, batch_size: int):
+        return super().bulk_create(steps, batch_size=batch_size)
+
+
 class InvoiceTransition(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("invoice")
@@ -331,6 +488,8 @@ class InvoiceTransition(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     reason = models.TextField(_("reason"), blank=True)
 
+    objects = TransitionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("invoice step")
         verbose_name_plural = _("invoice steps")
@@ -338,6 +497,31 @@ class InvoiceTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Only the step the invoice has just taken: from its previous status to the one it has
+        now, along the workflow, an approval not by its registrant."""
+        if not self._state.adding:
+            _steps_fixed()
+        invoice = Invoice._base_manager.filter(pk=self.invoice_id).values("status", "registered_by_id").first()
+        previous = (
+            InvoiceTransition.objects.filter(invoice_id=self.invoice_id)
+            .order_by("-id")
+            .values_list("to_status", flat=True)
+            .first()
+        ) or InvoiceStatus.RECEIVED
+        if (
+            invoice is None
+            or invoice["status"] != self.to_status
+            or self.from_status != previous
+            or self.to_status not in TRANSITIONS.get(self.from_status, set())
+            or (self.to_status == InvoiceStatus.APPROVED and self.by_id == invoice["registered_by_id"])
+        ):
+            _steps_fixed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _steps_fixed()
 
 
 class InvoiceLine(models.Model):

@@ -464,6 +464,7 @@ def test_every_tracked_kind_records_create_and_delete_with_who(youth, region, bu
         ]
         participation = youth["contract"].participations.first()
         rows += [participation]
+        rows += _reference_rows(youth, budget, manager_user)
     made = {type(row) for row in rows} | {Contract, Budget}
     assert made >= set(tracked_models()), "a tracked kind is missing from this test"
     for row in rows:
@@ -478,3 +479,60 @@ def test_every_tracked_kind_records_create_and_delete_with_who(youth, region, bu
             entry = last(row)
             assert (entry.action, entry.actor) == (AuditAction.DELETE, manager_user), type(row)
             assert entry.changes, type(row)  # what it held, for the record
+
+
+def _reference_rows(youth, budget, manager_user) -> list:
+    """One row of each kind of reference data kept in /beheer/, children before their parents."""
+    from django.contrib.auth.models import Group
+
+    from budgeting.models import DeadlineRules, FinancialFrame
+    from contracts.models import ContractLogEntry, ServiceAgreement
+    from entity.models import Function, TwoFactorPolicy
+    from municipalities.models import PopulationCount
+    from tests.factories import ModuleFactory, ProviderFactory, SegmentFactory
+    from transition.models import (
+        ChecklistItem,
+        Criterion,
+        Framework,
+        GoNoGoDecision,
+        Milestone,
+        Programme,
+        ProgressReport,
+        Risk,
+        StaffingLine,
+    )
+
+    municipality = MunicipalityFactory()
+    module = ModuleFactory(number=77)
+    segment = SegmentFactory(module=module)
+    function = Function.objects.create(number=77, name="Archief")
+    programme = Programme.objects.create(name="Toetreding", module=budget.module, goal_date=D(2027, 1, 1))
+    dvo = ServiceAgreement.objects.create(
+        municipality=municipality, start_date=D(2027, 1, 1), end_date=D(2027, 12, 31), annual_fee=Decimal("100")
+    )
+    return [
+        PopulationCount.objects.create(municipality=municipality, reference_date=D(2026, 1, 1), inhabitants=1000),
+        FinancialFrame.objects.create(
+            module=budget.module, year=2027, municipality=municipality, amount=Decimal("1.00"), recorded_by=manager_user
+        ),
+        dvo,
+        municipality,
+        segment,
+        module,
+        StaffingLine.objects.create(programme=programme, function=function, region="MLW", fte=1, people=1),
+        function,
+        TwoFactorPolicy.objects.create(group=Group.objects.get(name="Medewerker"), required=True),
+        ProviderFactory(),
+        ContractLogEntry.objects.create(
+            contract=youth["contract"], kind="visit", date=D(2026, 1, 5), author=manager_user, text="Bezoek"
+        ),
+        DeadlineRules.objects.create(view_weeks=14),
+        Framework.objects.create(programme=programme, kind="keep", text="Lokale toegang"),
+        Criterion.objects.create(programme=programme, text="Raden stemmen in"),
+        GoNoGoDecision.objects.create(programme=programme, decided_on=D(2025, 6, 1), body="AB", outcome="go"),
+        Milestone.objects.create(programme=programme, name="Besluit", responsible="AB", planned_end=D(2025, 7, 1)),
+        Risk.objects.create(programme=programme, description="Uitstroom", probability=2, impact=3, owner="K"),
+        ChecklistItem.objects.create(programme=programme, title="OR-advies"),
+        ProgressReport.objects.create(programme=programme, year=2026, quarter=1),
+        programme,
+    ]

@@ -36,8 +36,8 @@ def pdf_text(content: bytes) -> tuple[str, int]:
 
 
 @pytest.fixture
-def seed_003(region, staff_user):
-    """Seed 003 as a budget: Leudal, Nederweert and Weert share 779,740.00 by 36 / 16 / 48 %."""
+def seed_003_draft(region, staff_user):
+    """Seed 003 as a draft budget: Leudal, Nederweert and Weert share 779,740.00 by 36 / 16 / 48 %."""
     module = ModuleFactory(name="Midden-Limburg West")
     for slug in ("leudal", "nederweert", "weert"):
         MembershipFactory(module=module, municipality=region[slug], start_date=D(2018, 1, 1))
@@ -52,6 +52,13 @@ def seed_003(region, staff_user):
     BudgetLine.objects.create(budget=budget, kind="other", description="Eenmalige toevoeging", amount=Decimal("75000"))
     for slug, percent in (("leudal", 36), ("nederweert", 16), ("weert", 48)):
         AllocationKeyShare.objects.create(budget=budget, municipality=region[slug], percent=Decimal(percent))
+    return budget
+
+
+@pytest.fixture
+def seed_003(seed_003_draft):
+    """Seed 003, adopted by the AB on 2 July 2025."""
+    budget = seed_003_draft
     Budget.objects.filter(pk=budget.pk).update(status="adopted", adopted_on=D(2025, 7, 2))
     budget.refresh_from_db()
     return budget
@@ -89,9 +96,9 @@ def test_the_statement_pdf_states_the_amounts_on_one_page(login, users, seed_003
     assert [r for r in caplog.records if r.name.startswith("weasyprint")] == []
 
 
-def test_a_draft_statement_says_it_is_a_draft(login, users, seed_003):
-    Budget.objects.filter(pk=seed_003.pk).update(status="draft", adopted_on=None)
-    text, _pages = pdf_text(login(users["staff"]).get(url("budget_statement_pdf", seed_003, "leudal")).content)
+def test_a_draft_statement_says_it_is_a_draft(login, users, seed_003_draft):
+    # (An adopted budget cannot be turned back into a draft: tests/controls/test_freeze_paths.py.)
+    text, _pages = pdf_text(login(users["staff"]).get(url("budget_statement_pdf", seed_003_draft, "leudal")).content)
     assert "Concept, nog niet vastgesteld door het AB" in text and "Vastgesteld door" not in text
     assert "€ 280.706,40" in text
 
