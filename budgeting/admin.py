@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from budgeting.models import (
     AllocationKeyShare,
@@ -15,7 +18,10 @@ from budgeting.models import (
     PlanActivity,
     RealisedLine,
     StatementDownload,
+    StoredAllocation,
+    StoredAllocationRow,
 )
+from entity.templatetags.portal import money
 
 
 @admin.register(DeadlineRules)
@@ -162,3 +168,64 @@ class FinancialFrameAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         obj.recorded_by, obj.recorded_at = request.user, timezone.now()
         super().save_model(request, obj, form, change)
+
+
+class ReadOnly:
+    """Stored at adoption and never changed: readable in /beheer/, never added, changed or deleted."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class StoredRowInline(ReadOnly, admin.TabularInline):
+    model = StoredAllocationRow
+    extra = 0
+    fields = readonly_fields = [
+        "municipality",
+        "days",
+        "inhabitants",
+        "inhabitants_date",
+        "key_percent",
+        "share",
+        "basic",
+        "plus",
+        "dvo",
+        "care",
+        "total",
+        "settlement",
+        "lines",
+    ]
+
+    @admin.display(description=_("items"))
+    def lines(self, obj: StoredAllocationRow) -> str:
+        items = ((item.label, money(item.amount)) for item in obj.items.all())
+        return format_html_join(mark_safe("<br>"), "{}: {}", items) or "—"
+
+
+@admin.register(StoredAllocation)
+class StoredAllocationAdmin(ReadOnly, admin.ModelAdmin):
+    """The allocation of each adopted document as the AB adopted it (and a budget's scenario)."""
+
+    list_display = ["__str__", "year", "method", "total", "stored_at", "stored_by"]
+    list_filter = ["year", "method"]
+    fields = readonly_fields = [
+        "budget",
+        "accounts",
+        "participants_on",
+        "year",
+        "days_in_year",
+        "method",
+        "reference_date",
+        "basic_cost",
+        "total",
+        "row_count",
+        "stored_at",
+        "stored_by",
+    ]
+    inlines = [StoredRowInline]

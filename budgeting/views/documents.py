@@ -38,7 +38,7 @@ def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "printed_on": timezone.localdate(),
     }
     try:
-        context["allocation"] = services.budget_allocation(budget)
+        context["allocation"] = services.allocation_for(budget)
     except ValidationError as error:
         context["allocation_error"] = " ".join(error.messages)
     slug = "begrotingswijziging" if budget.is_amendment else "begroting"

@@ -23,3 +23,77 @@ def other(budget, amount, **kw):
     return BudgetLine.objects.create(
         budget=budget, kind="other", description=kw.pop("description", "ICT"), amount=Decimal(amount), **kw
     )
+
+
+# --- Through the cycle, as the boards do it --------------------------------------------------
+
+
+def votes_for(on):
+    """Every AB member with a seat on ``on`` votes for."""
+    from entity.models import BoardSeat
+
+    return {s.pk: "for" for s in BoardSeat.objects.filter(body="AB").active_on(on)}
+
+
+def adopt_budget(budget, boards, *, framework, draft, proposed, meeting):
+    """Framework letter, draft to the councils, the DB's proposal and the AB's adoption."""
+    from budgeting.services import decide, propose, send_draft_to_councils, send_framework_letter
+
+    send_framework_letter(budget, by=boards["chair"], on=framework)
+    send_draft_to_councils(budget, by=boards["chair"], on=draft, ab_meeting_on=meeting)
+    propose(budget, by=boards["chair"], on=proposed)
+    decide(
+        budget,
+        by=boards["ab_a"],
+        meeting_on=meeting,
+        outcome="adopted",
+        minutes_reference="AB",
+        votes=votes_for(meeting),
+    )
+    budget.refresh_from_db()
+    return budget
+
+
+def adopt_amendment(amendment, boards, *, proposed, meeting):
+    """An amendment without council views: the DB proposes it, the AB adopts it."""
+    from budgeting.services import decide, propose
+
+    propose(amendment, by=boards["chair"], on=proposed)
+    decide(
+        amendment,
+        by=boards["ab_a"],
+        meeting_on=meeting,
+        outcome="adopted",
+        minutes_reference="AB",
+        votes=votes_for(meeting),
+    )
+    amendment.refresh_from_db()
+    return amendment
+
+
+def adopt_accounts(accounts, boards, *, draft, proposed, meeting):
+    from budgeting.services import decide, propose_accounts, send_accounts_to_councils
+
+    send_accounts_to_councils(accounts, by=boards["chair"], on=draft)
+    propose_accounts(accounts, by=boards["chair"], on=proposed)
+    decide(
+        accounts,
+        by=boards["ab_a"],
+        meeting_on=meeting,
+        outcome="adopted",
+        minutes_reference="AB",
+        votes=votes_for(meeting),
+    )
+    accounts.refresh_from_db()
+    return accounts
+
+
+def mark_adopted(document, status="adopted", **fields):
+    """A shortcut for tests that need an adopted document but not the boards' steps: the status
+    (and dates) set directly, and the allocation stored as the AB's decision stores it."""
+    from budgeting.services import store_allocation
+
+    type(document).objects.filter(pk=document.pk).update(status=status, **fields)
+    document.refresh_from_db()
+    store_allocation(document)
+    return document

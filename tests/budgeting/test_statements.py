@@ -24,6 +24,7 @@ from budgeting.models import (
     StatementDownload,
 )
 from entity.models import Module
+from tests.budgeting.helpers import mark_adopted
 from tests.factories import MembershipFactory, ModuleFactory
 
 D = datetime.date
@@ -52,9 +53,7 @@ def seed_003(region, staff_user):
     BudgetLine.objects.create(budget=budget, kind="other", description="Eenmalige toevoeging", amount=Decimal("75000"))
     for slug, percent in (("leudal", 36), ("nederweert", 16), ("weert", 48)):
         AllocationKeyShare.objects.create(budget=budget, municipality=region[slug], percent=Decimal(percent))
-    Budget.objects.filter(pk=budget.pk).update(status="adopted", adopted_on=D(2025, 7, 2))
-    budget.refresh_from_db()
-    return budget
+    return mark_adopted(budget, adopted_on=D(2025, 7, 2))
 
 
 def url(name, budget, *args):
