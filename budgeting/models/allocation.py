@@ -269,14 +269,19 @@ class StoredAllocation(AppendOnly):
 
     @classmethod
     def check_new(cls, objs: list[StoredAllocation]) -> None:
-        """Only for a document that has been adopted (the adoption stores it in its transaction)."""
+        """Only for a document that has been adopted (the adoption stores it in its transaction),
+        and once: a second allocation for the same document is refused."""
         for obj in objs:
             if obj.budget_id is not None:
                 frozen = Budget.objects.filter(pk=obj.budget_id, status__in=FROZEN_STATUSES).exists()
+                same = cls.objects.filter(budget_id=obj.budget_id, participants_on=obj.participants_on)
             else:
                 frozen = AnnualAccounts.objects.filter(pk=obj.accounts_id, status__in=ACCOUNTS_FROZEN).exists()
+                same = cls.objects.filter(accounts_id=obj.accounts_id)
             if not frozen:
                 raise StoredAllocationError(_("Only the allocation of an adopted document is stored."))
+            if same.exists():
+                _refuse_change()
 
 
 PARTS = models.F("basic") + models.F("plus") + models.F("dvo") + models.F("care")

@@ -39,14 +39,11 @@ from budgeting.services import (
     default_scenario_dates,
     joining_scenario,
     live_allocation,
-    open_accounts,
-    save_realised,
-    start_amendment,
 )
 from contracts.models import ServiceAgreement
-from entity.models import Membership, Module
+from entity.models import Membership
 from municipalities.services import import_population_csv
-from tests.budgeting.helpers import adopt_accounts, adopt_amendment, adopt_budget, other, personnel
+from tests.budgeting.helpers import adopt_budget, adopted_chain, other
 from tests.factories import ContractFactory, InvoiceFactory, SegmentFactory
 
 D = datetime.date
@@ -55,26 +52,7 @@ MONEY = re.compile(r"-?€\xa0-?[\d.]+,\d\d")
 
 @pytest.fixture
 def chain(region, staff_user, boards):
-    """Module 1 in 2025 (the seven Noord-Limburg municipalities, inhabitants on 01-01-2024):
-    the budget adopted on 03-07-2024, an amendment adopted on 20-03-2025 (ICT 45,000 → 50,000),
-    and the annual accounts on the amendment adopted on 01-07-2026; all through the cycle."""
-    module = Module.objects.get(number=1)
-    budget = Budget.objects.create(module=module, year=2025, created_by=staff_user)
-    personnel(budget)
-    other(budget, "45000.00")
-    other(budget, "10000.00", description="Extra Venlo", package="plus", plus_municipality=region["venlo"])
-    adopt_budget(
-        budget, boards, framework=D(2024, 4, 1), draft=D(2024, 4, 9), proposed=D(2024, 6, 19), meeting=D(2024, 7, 3)
-    )
-    amendment = start_amendment(budget, by=staff_user, reason="Meer ICT", needs_council_views=False)
-    amendment.lines.filter(description="ICT").update(amount=Decimal("50000.00"))
-    adopt_amendment(amendment, boards, proposed=D(2025, 3, 1), meeting=D(2025, 3, 20))
-    budget.refresh_from_db()
-    accounts = open_accounts(amendment, by=staff_user)
-    save_realised(accounts, {line.pk: (line.base_amount * Decimal("0.98"), "") for line in amendment.lines.all()})
-    adopt_accounts(accounts, boards, draft=D(2026, 4, 1), proposed=D(2026, 6, 1), meeting=D(2026, 7, 1))
-    assert (budget.status, amendment.status, accounts.status) == ("superseded", "adopted", "adopted")
-    return {"budget": budget, "amendment": amendment, "accounts": accounts, "module": module}
+    return adopted_chain(region, staff_user, boards)
 
 
 def streamed(response) -> str:
