@@ -240,7 +240,8 @@ class StoredAllocation(AppendOnly):
     class Meta(AppendOnly.Meta):
         verbose_name = _("stored cost allocation")
         verbose_name_plural = _("stored cost allocations")
-        ordering = ["-year", "budget", "accounts", "participants_on"]
+        # The document's own allocation first, then its scenario, on every database.
+        ordering = ["-year", "budget", "accounts", models.F("participants_on").asc(nulls_first=True)]
         constraints = [
             models.CheckConstraint(
                 condition=Q(budget__isnull=False, accounts__isnull=True)
