@@ -740,13 +740,15 @@ def _write(allocation: Allocation, by) -> StoredAllocation:
     )
     items = []
     for row, source in zip(rows, allocation.rows, strict=True):
-        parts = [(AllocationPart.PLUS, i) for i in source.plus_items] + [
-            (AllocationPart.DVO, i) for i in source.dvo_items
-        ]
-        parts += [(AllocationPart.CARE, i) for i in source.care_items]
+        parts = (
+            (AllocationPart.PLUS, source.plus_items),
+            (AllocationPart.DVO, source.dvo_items),
+            (AllocationPart.CARE, source.care_items),
+        )
+        numbered = enumerate((part, item) for part, part_items in parts for item in part_items)
         items += [
             StoredAllocationItem(row=row, position=n, part=part, label=item.label[:300], amount=item.amount)
-            for n, (part, item) in enumerate(parts)
+            for n, (part, item) in numbered
         ]
     StoredAllocationItem.objects.bulk_create(items)
     return stored
