@@ -4,6 +4,9 @@ rules and the municipalities' financial frames are reference data."""
 
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from budgeting.models import (
     AllocationKeyShare,
@@ -19,7 +22,10 @@ from budgeting.models import (
     PlanActivity,
     RealisedLine,
     StatementDownload,
+    StoredAllocation,
+    StoredAllocationRow,
 )
+from entity.templatetags.portal import money
 from portal.admin import ReadOnlyAdmin, ReadOnlyInline, ReferenceDataAdmin
 
 
@@ -110,3 +116,51 @@ class FinancialFrameAdmin(ReferenceDataAdmin):
 
     def fill(self, request, obj: FinancialFrame) -> None:
         obj.recorded_by, obj.recorded_at = request.user, timezone.now()
+
+
+class StoredRowInline(ReadOnlyInline):
+    model = StoredAllocationRow
+    extra = 0
+    fields = readonly_fields = [
+        "municipality",
+        "days",
+        "inhabitants",
+        "inhabitants_date",
+        "key_percent",
+        "share",
+        "basic",
+        "plus",
+        "dvo",
+        "care",
+        "total",
+        "settlement",
+        "lines",
+    ]
+
+    @admin.display(description=_("items"))
+    def lines(self, obj: StoredAllocationRow) -> str:
+        items = ((item.label, money(item.amount)) for item in obj.items.all())
+        return format_html_join(mark_safe("<br>"), "{}: {}", items) or "—"
+
+
+@admin.register(StoredAllocation)
+class StoredAllocationAdmin(ReadOnlyAdmin):
+    """The allocation of each adopted document as the AB adopted it (and a budget's scenario)."""
+
+    list_display = ["__str__", "year", "method", "total", "stored_at", "stored_by"]
+    list_filter = ["year", "method"]
+    fields = readonly_fields = [
+        "budget",
+        "accounts",
+        "participants_on",
+        "year",
+        "days_in_year",
+        "method",
+        "reference_date",
+        "basic_cost",
+        "total",
+        "row_count",
+        "stored_at",
+        "stored_by",
+    ]
+    inlines = [StoredRowInline]

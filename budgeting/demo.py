@@ -1,8 +1,9 @@
 """Demo budgets of module 1: 2025, 2026 and 2027 adopted (with council views, replies, votes and
 the implementation plan of seed 003), the annual accounts 2025 adopted and sent to GS, an
-amendment of 2027 in draft, and 2028 a draft that started as a copy of 2027. Personnel per
-function with FTE and annual cost per FTE (the contract manager as in seed 003: scale 11,
-1.66 FTE); the other amounts are demo figures."""
+amendment of 2027 in draft, and 2028 a draft that started as a copy of 2027. Each adopted
+document gets its allocation stored as the AB's decision stores it (`store_allocation`).
+Personnel per function with FTE and annual cost per FTE (the contract manager as in seed 003:
+scale 11, 1.66 FTE); the other amounts are demo figures."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from budgeting.models import (
     PlusPackage,
     RealisedLine,
 )
-from budgeting.services import copy_from_adopted, start_amendment
+from budgeting.services import copy_from_adopted, start_amendment, store_allocation
 from entity.models import BoardSeat, Body, Function, Module
 from municipalities.models import Municipality
 
@@ -210,6 +211,8 @@ def _adopted(module: Module, year: int, by: User, dates: dict, kwartiermaker: bo
     record_transition(budget, {"status": (budget.status, BudgetStatus.SENT_TO_PROVINCE)}, by=None)
     # The decision follows the proposal and the councils' view period, as the model requires.
     _decision({"budget": budget}, dates["adopted_on"], by)
+    budget.status = BudgetStatus.SENT_TO_PROVINCE
+    store_allocation(budget)  # as the AB's decision does: the adopted figures are stored
     return budget
 
 
@@ -280,6 +283,8 @@ def _accounts_2025(budget: Budget, by: User) -> AnnualAccounts:
     AnnualAccounts.objects.filter(pk=accounts.pk).update(status=AccountsStatus.SENT_TO_PROVINCE, **dates)
     record_transition(accounts, {"status": (accounts.status, AccountsStatus.SENT_TO_PROVINCE)}, by=None)
     _decision({"accounts": accounts}, dates["adopted_on"], by)
+    accounts.status = AccountsStatus.SENT_TO_PROVINCE
+    store_allocation(accounts)
     return accounts
 
 

@@ -22,8 +22,9 @@ MANAGER_ADMIN_MODELS = {
         "contractlogentry",
         "invoice",
     ],
-    # The budget and the transition programme's reference rows; the download log is read-only.
-    "budgeting": ["deadlinerules", "financialframe", "statementdownload"],
+    # The budget and the transition programme's reference rows; the download log and the
+    # allocations stored at adoption have only a view permission (read-only).
+    "budgeting": ["deadlinerules", "financialframe", "statementdownload", "storedallocation", "storedallocationrow"],
     "transition": ["programme", "milestone", "staffingline", "risk", "checklistitem", "progressreport"],
     # The trail has only a view permission (audit.models); the admin offers nothing else.
     "audit": ["auditentry"],

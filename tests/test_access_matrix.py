@@ -218,12 +218,13 @@ def objects(youth, region, staff_user):
     )
     from contracts.models import ContractLogEntry
     from entity.models import Module
+    from tests.budgeting.helpers import mark_adopted
     from tests.factories import ContractFactory, InvoiceFactory
 
     budget = Budget.objects.create(module=Module.objects.get(number=1), year=2027, created_by=staff_user)
     adopted = Budget.objects.create(module=Module.objects.get(number=1), year=2026, created_by=staff_user)
     adopted_line = BudgetLine.objects.create(budget=adopted, kind="other", description="ICT", amount=100000)
-    Budget.objects.filter(pk=adopted.pk).update(status="adopted")
+    mark_adopted(adopted)  # as the AB's decision does: status set, allocation stored
     accounts = AnnualAccounts.objects.create(budget=adopted, created_by=staff_user)
     RealisedLine.objects.create(accounts=accounts, line=adopted_line, amount=98000)
     view = CouncilView(

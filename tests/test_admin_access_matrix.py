@@ -69,10 +69,12 @@ def objects(everyone, youth, region) -> dict[str, object]:
         DeadlineRules,
         FinancialFrame,
         StatementDownload,
+        StoredAllocation,
     )
     from contracts.models import ContractLogEntry, ServiceAgreement
     from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact, TwoFactorPolicy
     from municipalities.models import PopulationCount
+    from tests.budgeting.helpers import mark_adopted, other
     from tests.factories import InvoiceFactory
     from transition.models import ChecklistItem, Milestone, Programme, ProgressReport, Risk, StaffingLine
     from transition.services import issue_report
@@ -82,7 +84,10 @@ def objects(everyone, youth, region) -> dict[str, object]:
     device_owner = UserFactory(username="met-telefoon")
     weert = region["weert"]
     module = Module.objects.get(number=1)
-    budget = Budget.objects.create(module=module, year=2027, created_by=staff)
+    budget = Budget.objects.create(module=module, year=2027, created_by=staff, proposed_on=D(2026, 7, 1))
+    adopted = Budget.objects.create(module=module, year=2025, created_by=staff)
+    other(adopted, "100000.00")
+    mark_adopted(adopted, adopted_on=D(2024, 7, 3))
     accounts_budget = Budget.objects.create(module=module, year=2026, created_by=staff)
     programme = Programme.objects.create(name="Aansluiting", module=module, goal_date=D(2026, 1, 1))
     report = ProgressReport.objects.create(programme=programme, year=2026, quarter=2)
@@ -108,6 +113,7 @@ def objects(everyone, youth, region) -> dict[str, object]:
         ),
         "budgeting.CycleStep": CycleStep.objects.create(budget=budget, status="framework", on=D(2026, 4, 1), by=staff),
         "budgeting.StatementDownload": StatementDownload.objects.create(user=staff, kind="pdf", budget=budget),
+        "budgeting.StoredAllocation": StoredAllocation.objects.get(budget=adopted, participants_on=None),
         "budgeting.DeadlineRules": DeadlineRules.objects.create(),
         "budgeting.FinancialFrame": FinancialFrame.objects.create(
             module=module, year=2026, municipality=weert, amount=Decimal("1000.00"), recorded_by=manager

@@ -47,6 +47,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "budgeting.CouncilView": READ_ONLY,
     "budgeting.CycleStep": READ_ONLY,
     "budgeting.StatementDownload": READ_ONLY_FOR_BOTH,
+    # The allocation stored at adoption (finding 5): read by managers, written only by the decision.
+    "budgeting.StoredAllocation": READ_ONLY_FOR_BOTH,
     "budgeting.DeadlineRules": REFERENCE,  # one row: add only while there is none (none here)
     "budgeting.FinancialFrame": REFERENCE,
     # Contracts are changed in the portal's form (rules over several rows); invoices by workflow.

@@ -11,7 +11,17 @@ from budgeting.models.accounts import (
     RealisedLine,
     needs_explanation,
 )
-from budgeting.models.allocation import AllocationKeyShare, DownloadKind, FinancialFrame, StatementDownload
+from budgeting.models.allocation import (
+    AllocationKeyShare,
+    AllocationPart,
+    DownloadKind,
+    FinancialFrame,
+    StatementDownload,
+    StoredAllocation,
+    StoredAllocationError,
+    StoredAllocationItem,
+    StoredAllocationRow,
+)
 from budgeting.models.budget import (
     ADOPTED_STATUSES,
     CENT,
@@ -55,6 +65,7 @@ __all__ = [
     "AccountsStatus",
     "AllocationKeyShare",
     "AllocationMethod",
+    "AllocationPart",
     "ActivityResult",
     "ActivityState",
     "AnnualAccounts",
@@ -83,6 +94,10 @@ __all__ = [
     "Quarter",
     "RealisedLine",
     "StatementDownload",
+    "StoredAllocation",
+    "StoredAllocationError",
+    "StoredAllocationItem",
+    "StoredAllocationRow",
     "Vote",
     "VoteTally",
     "ViewOpinion",

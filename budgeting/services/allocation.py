@@ -10,6 +10,12 @@
 - In the annual accounts each municipality bears its own approved invoices and, for lump sums,
   its key share of the contract sum; the result is settled by the same key as the contributions.
 
+At adoption (`store_allocation`, called by the AB's decision) the allocation of a budget, an
+amendment or the annual accounts is stored with its basis, every part and the total, and for a
+budget also its joining scenario. From then on every page, PDF, export, comparison, scenario and
+settlement of that document reads what was stored (`allocation_for`); new population counts,
+memberships, DVOs, invoices or keys change drafts only.
+
 Every split uses the largest remainder method (`entity.services.split_largest_remainder`): parts
 are rounded down to the cent and the cents left go to the largest remainders; a tie goes to the
 larger weight, then to the municipality first in alphabetical order. Parts always add up to the
@@ -24,9 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record_created
@@ -34,10 +41,14 @@ from budgeting.models import (
     ACCOUNTS_FROZEN,
     AllocationKeyShare,
     AllocationMethod,
+    AllocationPart,
     AnnualAccounts,
     Budget,
     FinancialFrame,
     Package,
+    StoredAllocation,
+    StoredAllocationItem,
+    StoredAllocationRow,
 )
 from budgeting.services.accounts import accounts_summary
 from budgeting.services.cycle import budget_totals, current_version
@@ -149,10 +160,11 @@ class Allocation:
     accounts: AnnualAccounts | None = None
     participants_on: datetime.date | None = None  # a scenario: the participants of this date
     settlement: dict[int, Decimal] = field(default_factory=dict)  # accounts: per municipality id
+    stored: StoredAllocation | None = None  # read from what was stored at adoption
 
     @property
     def year(self) -> int:
-        return self.budget.year
+        return self.stored.year if self.stored else self.budget.year
 
     @property
     def module(self) -> Module:
@@ -160,7 +172,7 @@ class Allocation:
 
     @property
     def method(self) -> str:
-        return self.budget.allocation_method
+        return self.stored.method if self.stored else self.budget.allocation_method
 
     @property
     def by_key(self) -> bool:
@@ -168,11 +180,11 @@ class Allocation:
 
     @property
     def reference_date(self) -> datetime.date:
-        return self.budget.reference_date
+        return self.stored.reference_date if self.stored else self.budget.reference_date
 
     @property
     def days_in_year(self) -> int:
-        return days_in_year(self.year)
+        return self.stored.days_in_year if self.stored else days_in_year(self.year)
 
     @property
     def document(self) -> Budget | AnnualAccounts:
@@ -296,7 +308,9 @@ def _plus_items(budget: Budget) -> list[tuple[Municipality, Item]]:
 
 
 def budget_allocation(budget: Budget, *, participants_on: datetime.date | None = None) -> Allocation:
-    """Who pays what of ``budget``; raises ValidationError (in Dutch) when it cannot be split."""
+    """Who pays what of ``budget``, computed now from the current inputs; raises ValidationError
+    (in Dutch) when it cannot be split. Pages use `allocation_for`, which reads an adopted
+    budget's stored allocation instead."""
     basic_cost = budget_totals(budget).basic
     dvo = dvo_fees(budget.module, budget.year, on=participants_on)
     dvo_total = sum((item.amount for _m, item in dvo), ZERO)
@@ -361,7 +375,7 @@ def care_cost_items(module: Module, year: int) -> list[tuple[Municipality, Item]
 
 
 def accounts_allocation(accounts: AnnualAccounts) -> Allocation:
-    """The realised allocation: the result is settled by the contribution key.
+    """The realised allocation, computed now: the result is settled by the contribution key.
 
     Each participant's realised basic package is its budgeted part minus its part of the basic
     result; plus lines are charged as realised. ``settlement`` (budgeted minus realised
@@ -370,7 +384,7 @@ def accounts_allocation(accounts: AnnualAccounts) -> Allocation:
     if summary.missing:
         raise ValidationError(_("Enter every realised amount first."))
     budget = accounts.budget
-    planned = budget_allocation(budget)
+    planned = allocation_for(budget)  # what the adopted budget charged, as stored
     realised_basic = sum((r.realised for r in summary.rows if r.line.package == Package.BASIC), ZERO)
     result_basic = planned.basic_cost - realised_basic
     participants = planned.participants
@@ -398,6 +412,8 @@ def has_statement(document: Budget | AnnualAccounts, municipality: Municipality)
     """Whether ``municipality`` has a row in the document's allocation, without computing it (for
     the links a contact is shown): a member during the year, a plus line, a DVO in the year or,
     in the accounts, care costs of the year."""
+    if document.is_frozen:
+        return _stored(document).filter(rows__municipality=municipality).exists()
     budget = document.budget if isinstance(document, AnnualAccounts) else document
     first, last = _year_bounds(budget.year)
     if Membership.objects.filter(module=budget.module, municipality=municipality).overlapping(first, last).exists():
@@ -413,6 +429,14 @@ def has_statement(document: Budget | AnnualAccounts, municipality: Municipality)
 
 
 def allocation_for(document: Budget | AnnualAccounts) -> Allocation:
+    """The allocation as stored at adoption for an adopted (or superseded) document; computed now
+    for a draft."""
+    if document.is_frozen:
+        return adopted_allocation(document)
+    return live_allocation(document)
+
+
+def live_allocation(document: Budget | AnnualAccounts) -> Allocation:
     if isinstance(document, AnnualAccounts):
         return accounts_allocation(document)
     return budget_allocation(document)
@@ -495,8 +519,8 @@ class Settlement:
 
 def settlement(accounts: AnnualAccounts) -> list[Settlement]:
     """The result settled by the same key as the contributions; adds up to the result exactly."""
-    realised = accounts_allocation(accounts)
-    planned = budget_allocation(accounts.budget)
+    realised = allocation_for(accounts)
+    planned = allocation_for(accounts.budget)
     result = []
     for row in realised.rows:
         before = planned.row_for(row.municipality)
@@ -513,9 +537,14 @@ def settlement(accounts: AnnualAccounts) -> list[Settlement]:
 
 
 def care_costs(accounts: AnnualAccounts) -> list[tuple[Municipality, Decimal]]:
-    """Care costs of the year per municipality (own invoices and lump-sum key shares)."""
+    """Care costs of the year per municipality (own invoices and lump-sum key shares); of adopted
+    accounts as stored."""
+    if accounts.is_frozen:
+        items = [(r.municipality, item) for r in adopted_allocation(accounts).rows for item in r.care_items]
+    else:
+        items = care_cost_items(accounts.budget.module, accounts.year)
     totals: dict[Municipality, Decimal] = {}
-    for municipality, item in care_cost_items(accounts.budget.module, accounts.year):
+    for municipality, item in items:
         totals[municipality] = totals.get(municipality, ZERO) + item.amount
     return sorted(totals.items(), key=lambda t: t[0].name)
 
@@ -584,9 +613,17 @@ def financial_frames(module: Module, year: int) -> dict[int, Decimal]:
 
 
 def joining_scenario(budget: Budget, before: datetime.date, after: datetime.date) -> Scenario:
-    """The budget's contributions with the participants of ``before`` against those of ``after``."""
-    first = budget_allocation(budget, participants_on=before)
-    second = budget_allocation(budget, participants_on=after)
+    """The budget's contributions with the participants of ``before`` against those of ``after``;
+    of an adopted budget the scenario stored at adoption (the default dates). The financial
+    frames are the municipalities' own figures and are read as they are now."""
+    if budget.is_frozen:
+        first, second = (
+            adopted_allocation(budget, participants_on=before),
+            adopted_allocation(budget, participants_on=after),
+        )
+    else:
+        first = budget_allocation(budget, participants_on=before)
+        second = budget_allocation(budget, participants_on=after)
     frames = financial_frames(budget.module, budget.year)
     municipalities = {r.municipality.pk: r.municipality for r in [*first.rows, *second.rows]}
     rows = [
@@ -640,3 +677,139 @@ def save_financial_frames(module: Module, year: int, frames: dict[Municipality, 
             municipality=municipality,
             defaults={"amount": amount, "recorded_by": by, "recorded_at": timezone.now()},
         )
+
+
+# --- What was adopted: stored once, read ever after ---------------------------------------------
+
+
+def _stored(document: Budget | AnnualAccounts, participants_on: datetime.date | None = None):
+    if isinstance(document, AnnualAccounts):
+        return StoredAllocation.objects.filter(accounts=document)
+    return StoredAllocation.objects.filter(budget=document, participants_on=participants_on)
+
+
+@transaction.atomic
+def store_allocation(document: Budget | AnnualAccounts, *, by=None) -> StoredAllocation:
+    """Store the allocation of a document the AB has just adopted, as computed now (for a budget
+    with its joining scenario on the default dates), in the adoption's transaction.
+
+    Stored once: a second call returns what was stored and computes nothing. When the allocation
+    cannot be computed the adoption is refused with the reason, in Dutch."""
+    existing = _stored(document).first()
+    if existing is not None:
+        return existing
+    with translation.override(settings.LANGUAGE_CODE):  # the statements' labels in the portal's language
+        try:
+            allocation = live_allocation(document)
+        except ValidationError as error:
+            raise ValidationError(
+                _("The cost allocation cannot be computed, so it cannot be adopted: %(reason)s")
+                % {"reason": " ".join(error.messages)}
+            ) from error
+        scenario = [] if isinstance(document, AnnualAccounts) else _scenario_allocations(document)
+    stored = _write(allocation, by)
+    for part in scenario:
+        _write(part, by)
+    return stored
+
+
+def _scenario_allocations(budget: Budget) -> list[Allocation]:
+    """Both sides of the default joining scenario, or none when one cannot be computed (e.g. no
+    participants yet on the first date): the scenario page then says none was stored."""
+    try:
+        return [budget_allocation(budget, participants_on=on) for on in default_scenario_dates(budget)]
+    except ValidationError:
+        return []
+
+
+def _write(allocation: Allocation, by) -> StoredAllocation:
+    stored = StoredAllocation.objects.create(
+        budget=None if allocation.is_accounts else allocation.budget,
+        accounts=allocation.accounts,
+        participants_on=allocation.participants_on,
+        year=allocation.year,
+        days_in_year=allocation.days_in_year,
+        method=allocation.method,
+        reference_date=allocation.reference_date,
+        basic_cost=allocation.basic_cost,
+        total=allocation.total("total"),
+        row_count=len(allocation.rows),
+        stored_by=by,
+    )
+    rows = StoredAllocationRow.objects.bulk_create(
+        _stored_row(stored, position, row, allocation) for position, row in enumerate(allocation.rows)
+    )
+    items = []
+    for row, source in zip(rows, allocation.rows, strict=True):
+        parts = (
+            (AllocationPart.PLUS, source.plus_items),
+            (AllocationPart.DVO, source.dvo_items),
+            (AllocationPart.CARE, source.care_items),
+        )
+        numbered = enumerate((part, item) for part, part_items in parts for item in part_items)
+        items += [
+            StoredAllocationItem(row=row, position=n, part=part, label=item.label[:300], amount=item.amount)
+            for n, (part, item) in numbered
+        ]
+    StoredAllocationItem.objects.bulk_create(items)
+    return stored
+
+
+def _stored_row(stored: StoredAllocation, position: int, row: AllocationRow, allocation: Allocation):
+    basis = row.basis
+    return StoredAllocationRow(
+        allocation=stored,
+        position=position,
+        municipality=row.municipality,
+        days=basis.days if basis else None,
+        inhabitants=basis.inhabitants if basis else None,
+        inhabitants_date=basis.inhabitants_date if basis else None,
+        key_percent=basis.key_percent if basis else None,
+        share=basis.share if basis else None,
+        basic=row.basic,
+        plus=row.plus,
+        dvo=row.dvo,
+        care=row.care,
+        total=row.total,
+        settlement=allocation.settlement.get(row.municipality.pk, ZERO) if allocation.is_accounts else None,
+        item_count=len(row.plus_items) + len(row.dvo_items) + len(row.care_items),
+    )
+
+
+def adopted_allocation(
+    document: Budget | AnnualAccounts, *, participants_on: datetime.date | None = None
+) -> Allocation:
+    """The allocation (or a side of the joining scenario) as stored when the AB adopted it."""
+    stored = _stored(document, participants_on).first()
+    if stored is None:
+        raise ValidationError(_not_stored(document, participants_on))
+    rows, settled = [], {}
+    for r in stored.rows.select_related("municipality").prefetch_related("items"):
+        basis = None
+        if r.days is not None:
+            basis = Basis(r.municipality, r.days, r.inhabitants, r.key_percent, r.share, r.inhabitants_date)
+        items = {part: [Item(i.label, i.amount) for i in r.items.all() if i.part == part] for part in AllocationPart}
+        parts = (items[AllocationPart.PLUS], items[AllocationPart.DVO], items[AllocationPart.CARE])
+        rows.append(AllocationRow(r.municipality, basis, r.basic, *parts))
+        if r.settlement is not None:
+            settled[r.municipality_id] = r.settlement
+    accounts = document if isinstance(document, AnnualAccounts) else None
+    budget = accounts.budget if accounts else document
+    return Allocation(
+        budget, rows, stored.basic_cost, accounts, stored.participants_on, settlement=settled, stored=stored
+    )
+
+
+def _not_stored(document: Budget | AnnualAccounts, participants_on: datetime.date | None) -> str:
+    if participants_on is None:
+        return _(
+            "The cost allocation of this adopted document was not stored at its adoption; it is not computed again."
+        )
+    dates = StoredAllocation.objects.filter(budget=document, participants_on__isnull=False)
+    dates = [f"{on:%d-%m-%Y}" for on in dates.values_list("participants_on", flat=True).order_by("participants_on")]
+    if not dates:
+        return _("This budget has been adopted; no joining scenario was stored with it.")
+    return _(
+        "This budget has been adopted: its joining scenario was stored with the participants of %(before)s "
+        "against those of %(after)s."
+    ) % {"before": dates[0], "after": dates[-1]}

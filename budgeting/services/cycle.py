@@ -563,6 +563,10 @@ def decide(
         MemberVote(decision=decision, seat=seats[pk], vote=vote) for pk, vote in votes.items()
     )
     record_created(cast, by=by)
+    if outcome == DecisionOutcome.ADOPTED:
+        from budgeting.services.allocation import store_allocation  # that module imports this one
+
+        store_allocation(document, by=by)  # what was adopted is stored and never computed again
     return decision
 
 

@@ -44,9 +44,9 @@ def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
     summary = services.accounts_summary(accounts)
     try:
         settlement = services.settlement(accounts) if not summary.missing else None
-        settlement_error = None
+        care_costs, settlement_error = services.care_costs(accounts), None
     except ValidationError as error:
-        settlement, settlement_error = None, _error_text(error)
+        settlement, care_costs, settlement_error = None, [], _error_text(error)
     return render(
         request,
         "budgeting/accounts_detail.html",
@@ -57,7 +57,7 @@ def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": summary,
             "settlement": settlement,
             "settlement_error": settlement_error,
-            "care_costs": services.care_costs(accounts),
+            "care_costs": care_costs,
             "results": accounts.activity_results.select_related("activity").order_by("activity__number"),
             "deadlines": services.accounts_deadlines(accounts, timezone.localdate()),
             "steps": accounts.steps.select_related("by"),

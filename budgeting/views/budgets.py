@@ -87,7 +87,7 @@ def _contributions(request: HttpRequest, budget) -> dict:
     """Who pays what of this budget: every participant for the office and boards, a contact
     its own municipality only."""
     try:
-        allocation, error = services.budget_allocation(budget), None
+        allocation, error = services.allocation_for(budget), None
     except ValidationError as exc:
         allocation, error = None, " ".join(exc.messages)
     own = access.own_municipality(request.user)

@@ -46,7 +46,7 @@ def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "deadlines": services.budget_deadlines(budget, timezone.localdate()),
         "printed_on": timezone.localdate(),
     }
-    context["allocation"], context["allocation_error"] = _or_reason(services.budget_allocation, budget)
+    context["allocation"], context["allocation_error"] = _or_reason(services.allocation_for, budget)
     slug = "begrotingswijziging" if budget.is_amendment else "begroting"
     name = f"{slug}-{budget.year}-module-{budget.module.number}-versie-{budget.version}.pdf"
     return pdf_response("budgeting/pdf/budget.html", context, name)

@@ -13,11 +13,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from budgeting.models import AnnualAccounts, Budget, BudgetStatus, StatementDownload
+from budgeting.models import AnnualAccounts, Budget, StatementDownload
 from budgeting.services import budget_allocation, default_scenario_dates, joining_scenario
 from entity.models import Module
 from tests.browser.test_roles import log_in
-from tests.budgeting.helpers import other, personnel
+from tests.budgeting.helpers import mark_adopted, other, personnel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,8 +54,7 @@ def adopted_2026(users, region) -> Budget:
     personnel(budget)
     other(budget, "45000.00", description="ICT en licenties")
     other(budget, "12500.00", description="Extra inkoopadvies", package="plus", plus_municipality=region["weert"])
-    Budget.objects.filter(pk=budget.pk).update(status=BudgetStatus.ADOPTED, adopted_on=datetime.date(2025, 7, 2))
-    return Budget.objects.get(pk=budget.pk)
+    return mark_adopted(budget, adopted_on=datetime.date(2025, 7, 2))
 
 
 def test_contact_reads_and_downloads_only_its_own_statement(page, users, region, adopted_2026, check_a11y):

@@ -35,7 +35,7 @@ from budgeting.services import (
     start_amendment,
 )
 from entity.models import BoardSeat, Module
-from tests.budgeting.helpers import other, personnel
+from tests.budgeting.helpers import mark_adopted, other, personnel
 from tests.factories import InvoiceFactory
 
 D = datetime.date
@@ -50,9 +50,7 @@ def adopted_2025(region, staff_user):
     other(budget, "45000.00")
     other(budget, "10000.00", description="Extra Venlo", package="plus", plus_municipality=region["venlo"])
     PlanActivity.objects.create(budget=budget, number=1, title="Monitoring", quarter=2)
-    Budget.objects.filter(pk=budget.pk).update(status=BudgetStatus.SENT_TO_PROVINCE, adopted_on=D(2024, 7, 3))
-    budget.refresh_from_db()
-    return budget
+    return mark_adopted(budget, BudgetStatus.SENT_TO_PROVINCE, adopted_on=D(2024, 7, 3))
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from budgeting.services import (
 from contracts.models import ServiceAgreement
 from entity.models import Module
 from municipalities.models import Municipality
+from tests.budgeting.helpers import mark_adopted
 from tests.factories import (
     ContractFactory,
     InvoiceFactory,
@@ -223,7 +224,7 @@ def test_changes_against_last_year(staff_user):
     for municipality, inhabitants in ((a, 10000), (b, 30000)):  # last year's reference date
         PopulationCountFactory(municipality=municipality, reference_date=D(2024, 1, 1), inhabitants=inhabitants)
     last = _budget(module, staff_user, "40000.00", year=2025)
-    Budget.objects.filter(pk=last.pk).update(status="adopted", adopted_on=D(2024, 7, 1))
+    mark_adopted(last, adopted_on=D(2024, 7, 1))
     allocation = budget_allocation(_budget(module, staff_user, "44000.00"))
     change = changes(allocation)[a.pk]
     assert (change.previous, change.current, change.amount, change.percent) == (
@@ -269,7 +270,7 @@ def accounts(staff_user):
         package="plus",
         plus_municipality=b,
     )
-    Budget.objects.filter(pk=budget.pk).update(status="adopted", adopted_on=D(2025, 7, 1))
+    mark_adopted(budget, adopted_on=D(2025, 7, 1))
     accounts = AnnualAccounts.objects.create(budget=budget, created_by=staff_user)
     RealisedLine.objects.create(accounts=accounts, line=budget.lines.get(package="basic"), amount=Decimal("90000.00"))
     RealisedLine.objects.create(accounts=accounts, line=plus, amount=Decimal("12000.00"))

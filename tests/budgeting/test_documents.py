@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from budgeting.models import BoardDecision, Budget, BudgetStatus, CouncilView, PlanActivity
 from budgeting.services import open_accounts, save_realised
-from tests.budgeting.helpers import other, personnel
+from tests.budgeting.helpers import mark_adopted, other, personnel
 
 D = datetime.date
 
@@ -57,7 +57,7 @@ def test_adopted_budget_pdf_has_the_decision_on_the_cover(login, staff_user, bud
         minutes_reference="AB 2026-07",
         recorded_by=staff_user,
     )
-    Budget.objects.filter(pk=budget.pk).update(status=BudgetStatus.ADOPTED, adopted_on=D(2026, 7, 8))
+    mark_adopted(budget, adopted_on=D(2026, 7, 8))
     text, _pages = pdf_text(login(staff_user).get(reverse("budgeting:pdf", args=[budget.pk])))
     cover = text.split("Pagina 1 van")[0]
     assert "Vastgesteld door het algemeen bestuur op 08-07-2026" in cover and "AB 2026-07" in cover
@@ -67,7 +67,7 @@ def test_accounts_pdf(login, staff_user, budget, weasyprint_errors):
     line = other(budget, "1000.00")
     budget.year = 2025
     budget.save(update_fields=["year"])
-    Budget.objects.filter(pk=budget.pk).update(status=BudgetStatus.ADOPTED)
+    mark_adopted(budget)
     accounts = open_accounts(budget, by=staff_user)
     save_realised(accounts, {line.pk: (Decimal("950.00"), "")})
     response = login(staff_user).get(reverse("budgeting:accounts_pdf", args=[accounts.pk]))

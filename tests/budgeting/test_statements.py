@@ -24,6 +24,7 @@ from budgeting.models import (
     StatementDownload,
 )
 from entity.models import Module
+from tests.budgeting.helpers import mark_adopted
 from tests.factories import MembershipFactory, ModuleFactory
 
 D = datetime.date
@@ -59,9 +60,7 @@ def seed_003_draft(region, staff_user):
 def seed_003(seed_003_draft):
     """Seed 003, adopted by the AB on 2 July 2025."""
     budget = seed_003_draft
-    Budget.objects.filter(pk=budget.pk).update(status="adopted", adopted_on=D(2025, 7, 2))
-    budget.refresh_from_db()
-    return budget
+    return mark_adopted(budget, adopted_on=D(2025, 7, 2))
 
 
 def url(name, budget, *args):

@@ -69,7 +69,9 @@ def frozen(region, staff_user):
     """Budget 2025 of module 1 adopted and sent to GS, with every kind of row; its annual accounts
     adopted too; and a draft budget 2026 to move rows to and from."""
     module = Module.objects.get(number=1)
-    budget = Budget.objects.create(module=module, year=2025, created_by=staff_user, allocation_method="key", proposed_on=D(2024, 6, 20))
+    budget = Budget.objects.create(
+        module=module, year=2025, created_by=staff_user, allocation_method="key", proposed_on=D(2024, 6, 20)
+    )
     line = personnel(budget)
     ict = other(budget, "45000.00")
     share = AllocationKeyShare.objects.create(budget=budget, municipality=region["venlo"], percent=100)
