@@ -17,7 +17,7 @@ from django.utils import timezone
 from budgeting.models import AccountsStatus, AnnualAccounts, BoardDecision, Budget, BudgetStatus
 from budgeting.services import decide, propose, send_draft_to_councils, send_framework_letter, start_amendment
 from entity.models import BoardSeat, Body
-from tests.budgeting.helpers import other
+from tests.budgeting.helpers import mark_adopted, other
 
 D = datetime.date
 WEEK = datetime.timedelta(weeks=1)
@@ -98,7 +98,8 @@ def test_a_later_decision_is_not_dated_before_an_earlier_one(budget, boards):
 @pytest.fixture
 def proposed_accounts(budget, staff_user):
     """Accounts 2025, sent to the councils on 14-04-2026 and proposed by the DB on 10-06-2026."""
-    Budget.objects.filter(pk=budget.pk).update(year=2025, status=BudgetStatus.SENT_TO_PROVINCE)
+    Budget.objects.filter(pk=budget.pk).update(year=2025)
+    mark_adopted(budget, status=BudgetStatus.SENT_TO_PROVINCE)
     accounts = AnnualAccounts.objects.create(budget_id=budget.pk, created_by=staff_user)
     AnnualAccounts.objects.filter(pk=accounts.pk).update(
         status=AccountsStatus.PROPOSED, draft_sent_on=D(2026, 4, 14), proposed_on=D(2026, 6, 10)

@@ -41,7 +41,7 @@ from budgeting.services import (
     live_allocation,
     settlement,
 )
-from contracts.models import Invoice, ServiceAgreement
+from contracts.models import ServiceAgreement
 from entity.models import Membership
 from municipalities.models import PopulationCount
 from tests.budgeting.conftest import boards  # noqa: F401 (a fixture)
@@ -213,7 +213,8 @@ class RollBack(Exception):
     [
         (MODEL, StoredAllocationError),
         (QUERYSET, StoredAllocationError),
-        (CASCADE, ProtectedError),
+        # Deleting an adopted document is refused by its freeze; what it protects, by the database.
+        (CASCADE, (BudgetFrozenError, ProtectedError)),
         (KEY, BudgetFrozenError),
     ],
     ids=["model", "queryset", "cascade", "key share"],
@@ -343,10 +344,12 @@ def queryset_inputs(client, chain, users, region):
         end_date=D(2025, 9, 30)
     )
     contract = ContractFactory(segment=SegmentFactory(module=chain["module"], code="MATRIX-QS"))
-    invoice = InvoiceFactory(contract=contract, municipality=region["gennep"], invoice_date=D(2025, 6, 1))
-    Invoice.objects.filter(pk=invoice.pk).update(status="approved")
-    # The basis of the adopted amendment itself, by a bulk path the model cannot see.
-    Budget.objects.filter(pk=chain["amendment"].pk).update(allocation_reference_date=D(2025, 1, 1))
+    # An invoice's status moves only through the workflow (four eyes refuses a bulk update), so
+    # the approved invoice that adds care costs comes that way.
+    InvoiceFactory(contract=contract, municipality=region["gennep"], invoice_date=D(2025, 6, 1), status="approved")
+    # The basis of the adopted amendment itself, by a bulk path: refused by its freeze.
+    with pytest.raises(BudgetFrozenError), transaction.atomic():
+        Budget.objects.filter(pk=chain["amendment"].pk).update(allocation_reference_date=D(2025, 1, 1))
 
 
 INPUTS = [import_page, admin_count, admin_dvo, admin_membership, model_inputs, queryset_inputs]
