@@ -62,6 +62,13 @@ class AccountForm(forms.ModelForm):
         if "email" in self.fields:  # a read-only page (view permission only) has no fields
             self.fields["email"].required = True
             self.fields["email"].help_text = _("The invitation and links to choose a password are sent here.")
+            if account is not None and self.editor is not None and account.pk == self.editor.pk:
+                if not self.editor.is_superuser:
+                    # With a new address and a reset link, an open session would be enough to
+                    # take the account over: another manager changes it, and the old address is told.
+                    self.fields["email"].disabled = True
+                    self.fields["email"].required = False  # kept as it is, even when still empty
+                    self.fields["email"].help_text = _("Another manager changes your own e-mail address.")
         if "roles" not in self.fields:
             return
         current = accounts.role_names(account) if account else set()
@@ -76,7 +83,7 @@ class AccountForm(forms.ModelForm):
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+        if email and User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(_("Another account already has this e-mail address."))
         return email
 
@@ -323,15 +330,23 @@ class DeviceAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # One's own second factor is switched off on one's own page, with a current code: an
+        # open session alone must not be enough.
+        own = obj is not None and obj.user_id == request.user.pk
+        return super().has_delete_permission(request, obj) and not own
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        devices = list(queryset.exclude(user=request.user).select_related("user"))
+        if len(devices) < queryset.count():
+            messages.warning(request, _("Your own second factor is switched off on your own page, with a code."))
+        super().delete_queryset(request, queryset.filter(pk__in=[d.pk for d in devices]))
+        for device in devices:
+            self._record(request, device)
+
     def delete_model(self, request: HttpRequest, obj) -> None:
         super().delete_model(request, obj)
         self._record(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        devices = list(queryset.select_related("user"))
-        super().delete_queryset(request, queryset)
-        for device in devices:
-            self._record(request, device)
 
     def _record(self, request: HttpRequest, device) -> None:
         accounts.record(

@@ -20,6 +20,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -219,7 +220,9 @@ def remove_devices(user: User) -> int:
 
 def reset_devices(user: User, by: User) -> int:
     """A manager removes a user's devices (a lost phone); the user enrols again at next login
-    when a role requires it."""
+    when a role requires it. Not one's own: that is switched off on one's own page, with a code."""
+    if user.pk == by.pk:
+        raise PermissionDenied(_("Your own second factor is switched off on your own page, with a code."))
     with transaction.atomic():
         count = remove_devices(user)
         _record(by, user, _("Two-factor devices removed (lost or replaced phone)."))

@@ -242,10 +242,12 @@ def test_a_manager_keeps_its_own_role_and_stays_active(login, users):
     url = reverse("admin:auth_user_change", args=[me.pk])
     data = form_values(manager.get(url), "user_form")
     data |= {"first_name": ["Mark"], "email": ["mark@example.org"], "roles": [Role.STAFF.value], "is_active": []}
+    before = me.email
     response = manager.post(url, data)
     assert response.status_code == 302, errors(response)
     me.refresh_from_db()
-    assert (me.first_name, me.email, me.is_active) == ("Mark", "mark@example.org", True)
+    # Its own address is changed by another manager (see the test at the end of this file).
+    assert (me.first_name, me.email, me.is_active) == ("Mark", before, True)
     assert set(me.groups.values_list("name", flat=True)) == {Role.MANAGER.value}
 
 
@@ -357,3 +359,51 @@ def test_a_manager_sees_and_removes_a_device_and_the_removal_is_recorded(login, 
     assert entry.user == users["manager"] and "Authenticator-app" in entry.change_message
     trail = AuditEntry.objects.filter(object_id=str(staff.pk), content_type__model="user")
     assert trail.get().actor == users["manager"]
+
+
+# --- Found in the walkthrough: a manager's own second factor and own address -------------------
+
+
+def verified_manager(client, users) -> tuple:
+    """The manager with an authenticator app, logged in with a code from it."""
+    from django_otp.oath import TOTP
+
+    manager = users["manager"]
+    device = TOTPDevice.objects.create(user=manager, name="Mijn telefoon", confirmed=True)
+    client.force_login(manager)
+    token = f"{TOTP(device.bin_key).token():06d}"
+    assert client.post(reverse("account:two_factor_verify"), {"code": token, "next": "/"}).status_code == 302
+    return client, device
+
+
+def test_a_manager_does_not_remove_their_own_second_factor_in_the_admin(client, users):
+    """Otherwise a session left open is enough to switch two-factor off without a code; the own
+    page (Uitschakelen) asks for a current code."""
+    client, device = verified_manager(client, users)
+    delete = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [device.pk], "post": "yes"}
+    client.post(reverse("admin:otp_totp_totpdevice_changelist"), bulk)
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_a_manager_does_not_reset_their_own_second_factor(client, users):
+    client, device = verified_manager(client, users)
+    response = client.post(reverse("account:two_factor_reset", args=[users["manager"].pk]))
+    assert response.status_code == 403
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    listing = client.get(reverse("account:two_factor_users")).content.decode()
+    assert reverse("account:two_factor_reset", args=[users["manager"].pk]) not in listing
+
+
+def test_a_manager_does_not_change_their_own_address_in_the_admin(login, users):
+    """A changed address plus a reset link would hand the account to whoever sits at an open
+    session; another manager changes it, and the old address is told."""
+    manager = users["manager"]
+    client = login(manager)
+    url = reverse("admin:auth_user_change", args=[manager.pk])
+    data = form_values(client.get(url), "user_form")
+    data["email"] = ["aanvaller@example.net"]
+    client.post(url, data)
+    manager.refresh_from_db()
+    assert manager.email != "aanvaller@example.net"
