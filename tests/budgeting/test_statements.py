@@ -83,6 +83,7 @@ def test_the_statement_pdf_states_the_amounts_on_one_page(login, users, seed_003
         "Kostenverdeling 2026 – Weert",
         "GM0988",
         "Vastgesteld door het AB op 02-07-2025",
+        "vastgelegd toen het AB het document vaststelde",  # and so never recomputed
         "Vaste verdeelsleutel: 48,00 %",
         "Basispakket (48,00 %) € 374.275,20",
         "Totaal € 374.275,20",
