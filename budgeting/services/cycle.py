@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -408,10 +409,28 @@ def require_seat(user, body: str, on: datetime.date) -> BoardSeat:
 Document = Budget | AnnualAccounts
 
 
+def check_step_date(document: Document, on: datetime.date) -> None:
+    today = timezone.localdate()
+    if on > today:
+        raise ValidationError(
+            _("The date %(date)s is after today (%(today)s); a step is recorded once it has been taken.")
+            % {"date": f"{on:%d-%m-%Y}", "today": f"{today:%d-%m-%Y}"}
+        )
+    target = {"budget": document} if isinstance(document, Budget) else {"accounts": document}
+    last = CycleStep.objects.filter(**target).aggregate(last=Max("on"))["last"]
+    if last is not None and on < last:
+        raise ValidationError(
+            _("The step before this one was taken on %(date)s; this step is dated on or after it.")
+            % {"date": f"{last:%d-%m-%Y}"}
+        )
+
+
 def _move(document: Document, expected: str, new: str, *, by, on: datetime.date, **fields) -> None:
     """Change the status only if it is still ``expected``: two people cannot take one step twice.
 
-    Every step is recorded with who took it, for which date and when it was entered."""
+    Every step is recorded with who took it, for which date and when it was entered. A step is
+    recorded after it was taken, so its date is not after today, nor before the step before it."""
+    check_step_date(document, on)
     model = type(document)
     changed = model.objects.filter(pk=document.pk, status=expected).update(status=new, **fields)
     if not changed:

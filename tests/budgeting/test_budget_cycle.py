@@ -307,3 +307,23 @@ def test_every_ab_member_of_the_day_is_recorded(budget, boards, region):
             minutes_reference="AB",
             votes=votes(boards),
         )
+
+
+def test_a_db_step_is_not_dated_in_the_future_or_before_the_step_before_it(budget, boards):
+    """Found in the walkthrough: the DB recorded the draft to the councils before its framework
+    letter, and a proposal weeks ahead, so the AB's page then promised a date nobody chose."""
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="na vandaag"):
+        send_framework_letter(budget, by=boards["chair"], on=tomorrow)
+    send_framework_letter(budget, by=boards["chair"], on=D(2026, 4, 1))
+    with pytest.raises(ValidationError, match="01-04-2026"):
+        send_draft_to_councils(budget, by=boards["chair"], on=D(2026, 3, 20), ab_meeting_on=D(2026, 7, 8))
+    budget.refresh_from_db()
+    assert budget.status == BudgetStatus.FRAMEWORK_SENT and budget.draft_sent_on is None
+    send_draft_to_councils(budget, by=boards["chair"], on=D(2026, 4, 15), ab_meeting_on=D(2026, 7, 8))
+    with pytest.raises(ValidationError, match="na vandaag"):
+        propose(budget, by=boards["chair"], on=tomorrow)
+    budget.refresh_from_db()
+    assert budget.status == BudgetStatus.DRAFT_SENT and budget.proposed_on is None

@@ -80,12 +80,15 @@ def test_an_adopted_budget_offers_no_editing(login, users, draft):
 def test_db_step_too_early_ab_meeting_is_explained(login, users, draft, seats):
     client = login(users["db"])
     url = reverse("budgeting:db_step", args=[draft.pk])
-    client.post(url, {"step": "framework", "on": "2027-03-01"})
-    response = client.post(url, {"step": "draft", "on": "2027-04-01", "ab_meeting_on": "2027-05-01"}, follow=True)
+    # Steps are recorded once taken: dated today or earlier (a year before the 2028 budget's own
+    # year would not do for the AB meeting, so the budget is moved to 2027 here).
+    Budget.objects.filter(pk=draft.pk).update(year=2027)
+    client.post(url, {"step": "framework", "on": "2026-03-01"})
+    response = client.post(url, {"step": "draft", "on": "2026-04-01", "ab_meeting_on": "2026-05-01"}, follow=True)
     assert "12 weken" in text(response)
     draft.refresh_from_db()
     assert draft.status == BudgetStatus.FRAMEWORK_SENT
-    response = client.post(url, {"step": "draft", "on": "2027-04-01"}, follow=True)
+    response = client.post(url, {"step": "draft", "on": "2026-04-01"}, follow=True)
     assert "Plan de AB-vergadering" in text(response)
 
 
@@ -93,7 +96,7 @@ def test_only_db_members_take_db_steps(login, users, draft, seats):
     for role in ("staff", "ab", "contact_weert"):
         assert (
             login(users[role])
-            .post(reverse("budgeting:db_step", args=[draft.pk]), {"step": "framework", "on": "2027-03-01"})
+            .post(reverse("budgeting:db_step", args=[draft.pk]), {"step": "framework", "on": "2026-03-01"})
             .status_code
             == 403
         )

@@ -212,7 +212,7 @@ def test_drop_during_a_budget_cycle_step(region, db_user, caplog):
     client.force_login(db_user)
 
     def send():
-        return client.post(reverse("budgeting:db_step", args=[budget.pk]), {"step": "framework", "on": "2027-03-01"})
+        return client.post(reverse("budgeting:db_step", args=[budget.pk]), {"step": "framework", "on": "2026-03-01"})
 
     check_every_drop(client, send, caplog)
     budget.refresh_from_db()
