@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyQuerySet
+
 
 class AuditTrailImmutable(Exception):
     """The trail is append-only; the message says so to whoever tried."""
@@ -27,8 +29,11 @@ class AuditAction(models.TextChoices):
     TRANSITION = "transition", _("status changed")
 
 
-class AuditQuerySet(models.QuerySet["AuditEntry"]):
+class AuditQuerySet(AppendOnlyQuerySet):
     """Bulk paths refuse as well, so no code can rewrite history with one UPDATE or DELETE."""
+
+    def refuse(self):
+        _refuse()
 
     def for_object(self, content_type: ContentType, object_id) -> AuditQuerySet:
         """The entries of the object itself and of the rows that belong to it (its lines,
@@ -43,23 +48,8 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
         # The one update the database itself asks for: a deleted user's entries keep the name
         # snapshot and lose the link (on_delete=SET_NULL). Nothing else about an entry changes.
         if set(kwargs) == {"actor"} and kwargs["actor"] is None:
-            return super().update(**kwargs)
-        _refuse()
-
-    def delete(self):
-        _refuse()
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        _refuse()
-
-    def update_or_create(self, *args, **kwargs):
-        _refuse()
-
-    def bulk_create(self, objs, *args, **kwargs):
-        # An upsert would overwrite existing entries; plain inserts are how the trail grows.
-        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
-            _refuse()
-        return super().bulk_create(objs, *args, **kwargs)
+            return models.QuerySet.update(self, **kwargs)
+        self.refuse()
 
 
 class AuditEntry(models.Model):

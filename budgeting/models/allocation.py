@@ -24,6 +24,7 @@ from budgeting.models.budget import (
 )
 from entity.models import Module
 from municipalities.models import Municipality
+from portal.append_only import AppendOnlyQuerySet
 
 
 class AllocationKeyShare(FrozenWithParent):
@@ -145,27 +146,14 @@ def _refuse_change() -> None:
     raise StoredAllocationError(_("The cost allocation stored at adoption cannot change."))
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class StoredAllocationQuerySet(AppendOnlyQuerySet):
     """No bulk path rewrites or removes a stored allocation; inserts are checked by the model."""
 
-    def update(self, **kwargs):
+    def refuse(self):
         _refuse_change()
 
-    def delete(self):
-        _refuse_change()
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        _refuse_change()
-
-    def update_or_create(self, *args, **kwargs):
-        _refuse_change()
-
-    def bulk_create(self, objs, *args, **kwargs):
-        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
-            _refuse_change()  # an upsert would overwrite what was stored
-        objs = list(objs)
+    def check_new(self, objs: list) -> None:
         self.model.check_new(objs)
-        return super().bulk_create(objs, *args, **kwargs)
 
 
 class AppendOnly(models.Model):
@@ -174,7 +162,7 @@ class AppendOnly(models.Model):
     A set is complete when written: the header says how many rows and what total, a row how many
     items, and an insert that does not complete an empty set exactly is refused."""
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = StoredAllocationQuerySet.as_manager()
 
     class Meta:
         abstract = True
