@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
-from entity import accounts
-from entity.forms import ForgottenPasswordForm
-from entity.login_security import client_ip
+from accounts import services as accounts
+from accounts.forms import ForgottenPasswordForm
+from accounts.login_security import client_ip
 
 HTTP_TOO_MANY_REQUESTS = 429
 

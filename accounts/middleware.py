@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from entity.login_security import Step, pending_step
+from accounts.login_security import Step, pending_step
 
 STEP_URLS = {Step.VERIFY: "account:two_factor_verify", Step.ENROL: "account:two_factor_enrol"}
 

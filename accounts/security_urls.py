@@ -1,6 +1,6 @@
 from django.urls import path
 
-from entity import security_views as views
+from accounts import security_views as views
 
 app_name = "account"
 urlpatterns = [

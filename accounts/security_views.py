@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from entity import login_security as security
+from accounts import login_security as security
+from accounts.forms import BackupCodeForm, OneTimeCodeForm, TwoFactorPolicyForm
+from accounts.login_security import Step
 from entity.access import Role, role_required, two_factor_required
-from entity.forms import BackupCodeForm, OneTimeCodeForm, TwoFactorPolicyForm
-from entity.login_security import Step
 
 PENDING_KEY = "two_factor_pending_key"
 NEW_CODES = "two_factor_new_codes"

@@ -3,8 +3,8 @@
 the guards that keep superuser status, permissions and the manager role out of a manager's
 reach on every path, not only in the admin's form.
 
-Who may do what is decided in ``entity/access.py``; the admin (``entity/account_admin.py``) and
-the views (``entity/account_views.py``) only call these.
+Who may do what is decided in ``entity/access.py``; the admin (``accounts/admin.py``) and
+the views (``accounts/account_views.py``) only call these.
 """
 
 from __future__ import annotations
@@ -156,6 +156,8 @@ def accounts_for_email(email: str) -> QuerySet[User]:
 
 
 def _digest(email: str) -> str:
+    # The salt names the module's old place (entity/accounts.py) and must stay: the stored digests
+    # of the throttle window were made with it.
     return salted_hmac("entity.accounts.password-reset", email.strip().lower(), algorithm="sha256").hexdigest()
 
 

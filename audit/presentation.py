@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditAction, AuditEntry
-from entity.templatetags.portal import format_decimal, money
+from portal.templatetags.portal import format_decimal, money
 
 
 @dataclass

@@ -33,9 +33,9 @@ from budgeting.models import Budget, BudgetStatus  # noqa: E402
 from budgeting.services.allocation import has_statement  # noqa: E402
 from contracts.models import Contract, Invoice  # noqa: E402
 from contracts.models.contracts import add_months  # noqa: E402
-from entity.demo_data import DEMO_PASSWORD  # noqa: E402
 from entity.models import MunicipalityContact  # noqa: E402
 from municipalities.models import Municipality  # noqa: E402
+from pages.demo_data import DEMO_PASSWORD  # noqa: E402
 
 STAFF_USERS = 40
 BOARD_USERS = ["db", "ab", "ab-roermond", "ab-venray", "ab-horst-aan-de-maas"]

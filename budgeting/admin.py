@@ -25,8 +25,8 @@ from budgeting.models import (
     StoredAllocation,
     StoredAllocationRow,
 )
-from entity.templatetags.portal import money
 from portal.admin import ReadOnlyAdmin, ReadOnlyInline, ReferenceDataAdmin
+from portal.templatetags.portal import money
 
 
 @admin.register(DeadlineRules)

@@ -35,9 +35,8 @@ from contracts.models import (
     add_months,
 )
 from entity.models import Module
-from entity.services import split_largest_remainder
 from municipalities.models import Municipality
-from portal.money import MoneySum
+from portal.money import MoneySum, split_largest_remainder
 
 SEGMENTS = [  # code, name, law, module
     ("JGD-S1", "Segment 1 jeugdhulp", Law.YOUTH, 1),

@@ -18,9 +18,8 @@ from contracts.models import (
     InvoiceTransitionError,
     SpendingTotal,
 )
-from entity.services import split_largest_remainder
 from municipalities.models import Municipality
-from portal.money import MoneySum
+from portal.money import MoneySum, split_largest_remainder
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)

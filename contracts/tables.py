@@ -18,9 +18,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import OPEN_STATUSES, Contract, Invoice, InvoiceLedger, InvoiceStatus
-from entity.templatetags.portal import money
 from municipalities.tables import PortalTable
 from portal.money import MoneySum
+from portal.templatetags.portal import money
 
 
 class ContractTable(PortalTable):

@@ -32,8 +32,8 @@ from contracts.services import bulk_move, contract_spending
 from contracts.tables import ContractTable, InvoiceTable, TotalsPaginator, invoice_rows
 from entity import access
 from entity.access import OFFICE_ROLES
-from entity.templatetags.portal import money
 from portal import spreadsheets
+from portal.templatetags.portal import money
 
 office_only = access.role_required(*OFFICE_ROLES)
 

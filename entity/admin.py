@@ -64,6 +64,3 @@ class TwoFactorPolicyAdmin(ReferenceDataAdmin):
 
     def fill(self, request, obj: TwoFactorPolicy) -> None:
         obj.changed_by = request.user
-
-
-from entity import account_admin  # noqa: E402,F401  accounts, roles and second factors

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -9,12 +8,9 @@ class EntityConfig(AppConfig):
     verbose_name = _("Entity")
 
     def ready(self) -> None:
-        from entity import accounts, signals
+        from entity import signals
 
         # Without a sender: it must run after the last app's permissions exist, and again after a
         # test flush (which empties the tables the data migration filled).
         post_migrate.connect(signals.ensure_reference_rows)
         post_delete.connect(signals.revoke_contact_permission, sender="entity.MunicipalityContact")
-        user_logged_out.connect(signals.say_logged_out)
-        # Superuser status, permissions and the manager role: a superuser's alone, on every path.
-        accounts.connect_guards()

@@ -281,7 +281,7 @@ class TwoFactorPolicy(models.Model):
 
 class PasswordResetRequest(models.Model):
     """One answered request on the "forgotten password" page, kept for the throttle only (see
-    ``entity.accounts``). The e-mail address is kept as a keyed digest, never as itself: the
+    ``accounts.services``). The e-mail address is kept as a keyed digest, never as itself: the
     table says nothing about who has an account or who asked."""
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)

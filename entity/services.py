@@ -4,45 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
-from typing import TypeVar
+from decimal import Decimal
 
 from entity.models import Membership, Module
 from municipalities.models import Municipality
-
-K = TypeVar("K", bound=Hashable)
-
-
-def split_largest_remainder(
-    total: Decimal, weights: Mapping[K, int | Decimal], quantum: Decimal = Decimal("0.01")
-) -> dict[K, Decimal]:
-    """Split ``total`` in proportion to ``weights``, rounded to ``quantum``, adding up exactly.
-
-    Every part is first rounded down; the units left over go one each to the parts with the
-    largest remainder. Ties go to the larger weight, then to the earlier key in ``weights``
-    (a stable, stated rule, so a statement never changes between two runs).
-    """
-    if not weights:
-        raise ValueError("Nothing to split over.")
-    if total < 0:
-        # A credit is split like a debit, with the sign turned: the same parts, negative.
-        return {k: -v for k, v in split_largest_remainder(-total, weights, quantum).items()}
-    weight_sum = sum(Decimal(w) for w in weights.values())
-    if weight_sum <= 0 or any(Decimal(w) < 0 for w in weights.values()):
-        raise ValueError("Weights must be non-negative and not all zero.")
-    units_total = (total / quantum).to_integral_value()
-    if units_total * quantum != total:
-        raise ValueError(f"{total} is not a whole multiple of {quantum}.")
-    exact = {k: units_total * Decimal(w) / weight_sum for k, w in weights.items()}
-    floors = {k: v.to_integral_value(rounding=ROUND_DOWN) for k, v in exact.items()}
-    left = int(units_total - sum(floors.values()))
-    order = list(weights)
-    ranked = sorted(order, key=lambda k: (-(exact[k] - floors[k]), -Decimal(weights[k]), order.index(k)))
-    for k in ranked[:left]:
-        floors[k] += 1
-    return {k: floors[k] * quantum for k in order}
+from portal.money import split_largest_remainder
 
 
 @dataclass

@@ -75,12 +75,20 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "csp",
+    # Shared helpers (money, uploads, the template filters of {% load portal %}); the project itself.
+    "portal",
     "entity",
     "municipalities",
     "contracts",
     "budgeting",
     "transition",
     "audit",
+    # Logging in: accounts, passwords, lockouts and the second factor (also in /beheer/).
+    "accounts",
+    # The pages that combine every app: the home page, the navigation, the demo loader.
+    "pages",
+    # Operating the portal: backup and restore.
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +106,7 @@ MIDDLEWARE = [
     "audit.middleware.CurrentUserMiddleware",
     # request.user.is_verified(); then our rule: who has (or must have) a second factor uses it.
     "django_otp.middleware.OTPMiddleware",
-    "entity.middleware.TwoFactorMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication (its page shows the navigation), before CSRF's view check reads the body.
     "portal.middleware.request_size_limit",
@@ -122,7 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "entity.context_processors.navigation",
+                "pages.context_processors.navigation",
             ],
         },
     },
@@ -171,15 +179,15 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_CALLABLE = "entity.security_views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.security_views.lockout_response"
 # Behind a reverse proxy every request comes from the proxy: TRUSTED_PROXY_COUNT (the number of
 # proxies in front) makes the client's address come from X-Forwarded-For, as the proxies wrote it.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "entity.login_security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_security.client_ip"
 # Two-factor login (django-otp): the name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = "Portaal sociaal domein Limburg-Noord"
 # A device's secret (key, QR code, backup codes) is shown to its owner once, during enrolment,
-# and never in /beheer/ (entity/account_admin.py registers admins without them as well).
+# and never in /beheer/ (accounts/admin.py registers admins without them as well).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Nobody sets someone else's password: a new account gets an invitation with a one-time link to
@@ -187,7 +195,7 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # the link stops working once used, when the e-mail address changes, and after three days).
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 # "Wachtwoord vergeten?" answers at most this many requests per e-mail address and per client
-# address within the window; more gets a friendly 429 page (entity/accounts.py).
+# address within the window; more gets a friendly 429 page (accounts/services.py).
 PASSWORD_RESET_LIMIT_PER_EMAIL = 3
 PASSWORD_RESET_LIMIT_PER_IP = 10
 PASSWORD_RESET_WINDOW = datetime.timedelta(hours=1)

@@ -5,8 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from entity.account_views import ForgottenPasswordView
-from entity.views import home
+from accounts.account_views import ForgottenPasswordView
+from pages.views import home
 
 admin.site.site_header = _("Portal social domain Limburg-Noord – management")
 admin.site.site_title = _("Portal management")
@@ -21,7 +21,7 @@ urlpatterns = [
     path("account/wachtwoord/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # No password is ever set for someone else: an invitation or "Wachtwoord vergeten?" sends a
-    # one-time link (entity/accounts.py); these pages are public, like the login page.
+    # one-time link (accounts/services.py); these pages are public, like the login page.
     path("account/wachtwoord-vergeten/", ForgottenPasswordView.as_view(), name="password_reset"),
     path(
         "account/wachtwoord-vergeten/verstuurd/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"
@@ -36,7 +36,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("account/", include("entity.security_urls")),
+    path("account/", include("accounts.security_urls")),
     path("gemeenten/", include("municipalities.urls")),
     path("", include("entity.urls")),
     path("", include("contracts.urls")),

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from portal.backup import database_tables, summarise
+from ops.backup import database_tables, summarise
 
 ROOT = Path(settings.BASE_DIR)
 PG_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}

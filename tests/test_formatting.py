@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats, translation
 
-from entity.templatetags.portal import money, number, percent
+from portal.templatetags.portal import money, number, percent
 
 
 @pytest.mark.parametrize(

@@ -378,7 +378,7 @@ def test_superuser_counts_as_manager_for_the_policy(login, db):
 
 
 def test_address_behind_a_proxy(rf, settings):
-    from entity.login_security import client_ip
+    from accounts.login_security import client_ip
 
     request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
     settings.TRUSTED_PROXY_COUNT = 0

@@ -16,7 +16,7 @@ budget also its joining scenario. From then on every page, PDF, export, comparis
 settlement of that document reads what was stored (`allocation_for`); new population counts,
 memberships, DVOs, invoices or keys change drafts only.
 
-Every split uses the largest remainder method (`entity.services.split_largest_remainder`): parts
+Every split uses the largest remainder method (`portal.money.split_largest_remainder`): parts
 are rounded down to the cent and the cents left go to the largest remainders; a tie goes to the
 larger weight, then to the municipality first in alphabetical order. Parts always add up to the
 total, so every row and column of every table adds up to the cent.
@@ -54,10 +54,9 @@ from budgeting.services.accounts import accounts_summary
 from budgeting.services.cycle import budget_totals, current_version
 from contracts.models import Contract, FundingVariant, Invoice, ServiceAgreement
 from entity.models import Membership, Module
-from entity.services import split_largest_remainder
-from entity.templatetags.portal import money
 from municipalities.models import Municipality
-from portal.money import MoneySum
+from portal.money import MoneySum, split_largest_remainder
+from portal.templatetags.portal import money
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")

@@ -277,7 +277,7 @@ def test_requests_from_one_client_are_throttled(client, smtp, settings):
 
 
 def test_the_throttle_forgets_after_the_window(users, settings):
-    from entity import accounts
+    from accounts import services as accounts
 
     settings.PASSWORD_RESET_LIMIT_PER_EMAIL = 1
     now = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from entity.models import Module
-from entity.services import participant_shares, split_largest_remainder
+from entity.services import participant_shares
+from portal.money import split_largest_remainder
 from tests.factories import MembershipFactory, ModuleFactory, MunicipalityFactory, PopulationCountFactory
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.backup import BackupError, backup
+from ops.backup import BackupError, backup
 
 
 class Command(BaseCommand):

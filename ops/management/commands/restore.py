@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.backup import BackupError, read_manifest, restore
+from ops.backup import BackupError, read_manifest, restore
 
 
 class Command(BaseCommand):

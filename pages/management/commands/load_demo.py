@@ -15,9 +15,9 @@ from django.db import transaction
 
 from budgeting.demo import load_budget_demo
 from contracts.demo import load_contract_demo
-from entity import demo_data as demo
 from entity.models import BoardSeat, Membership, Module, MunicipalityContact
 from municipalities.models import Municipality, PopulationCount
+from pages import demo_data as demo
 from transition.demo import load_transition_demo
 
 

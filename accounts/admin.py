@@ -5,7 +5,7 @@ permissions and set their password; django-otp's device admins show a device's s
 code. Here a manager keeps the office's accounts (names, e-mail, active, portal roles, contact
 link, board seats) and sees that a second factor exists and can remove it, nothing more. A new
 account gets an invitation to choose its own password; a manager can send a new link. The rules
-are in ``entity/access.py``; what happens in ``entity/accounts.py``.
+are in ``entity/access.py``; what happens in ``accounts/services.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from entity import access, accounts
+from accounts import services as accounts
+from entity import access
 from entity.access import Role
 from entity.models import BoardSeat, MunicipalityContact
 
@@ -304,7 +305,7 @@ class RoleGroupAdmin(GroupAdmin):
 class DeviceAdmin(admin.ModelAdmin):
     """That a second factor exists, whose it is and when it was used; removing it (a lost phone)
     is recorded in the user's history. No key, QR code or backup code, for anybody: those are
-    shown to the owner once, while enrolling (``entity/security_views.py``)."""
+    shown to the owner once, while enrolling (``accounts/security_views.py``)."""
 
     list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
     list_filter = ["confirmed"]
