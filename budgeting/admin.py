@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from audit.reference_admin import ReferenceDataAdmin
 from budgeting.models import (
     AllocationKeyShare,
     AnnualAccounts,
@@ -25,7 +26,7 @@ from budgeting.models import (
     StoredAllocation,
     StoredAllocationRow,
 )
-from portal.admin import ReadOnlyAdmin, ReadOnlyInline, ReferenceDataAdmin
+from portal.admin import ReadOnlyAdmin, ReadOnlyInline
 from portal.templatetags.portal import money
 
 

@@ -6,6 +6,7 @@ changed: they move only through the workflow in the portal, where four eyes hold
 
 from django.contrib import admin
 
+from audit.reference_admin import ReferenceDataAdmin
 from contracts.models import (
     Contract,
     ContractLogEntry,
@@ -17,7 +18,7 @@ from contracts.models import (
     ServiceAgreement,
     TariffLine,
 )
-from portal.admin import ReadOnlyAdmin, ReadOnlyInline, ReferenceDataAdmin
+from portal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(Segment)

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from audit.reference_admin import ReferenceDataAdmin, ReferenceDataInline
 from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact, TwoFactorPolicy
-from portal.admin import ReferenceDataAdmin, ReferenceDataInline
 
 
 class MembershipInline(ReferenceDataInline):

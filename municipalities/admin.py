@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from audit.reference_admin import ReferenceDataAdmin, ReferenceDataInline
 from municipalities.models import Municipality, PopulationCount
-from portal.admin import ReferenceDataAdmin, ReferenceDataInline
 
 
 class PopulationCountInline(ReferenceDataInline):

@@ -1,7 +1,7 @@
 """Every page of /beheer/ (every registered ModelAdmin) with what each role may do there: view,
 add, change, delete. A new registration fails here until someone decides what it is: a record of
 a workflow or a freeze (read-only for everyone, superusers included: portal.admin.ReadOnlyAdmin)
-or reference data (validated in full and recorded in the trail: portal.admin.ReferenceDataAdmin).
+or reference data (validated in full and recorded in the trail: audit.reference_admin.ReferenceDataAdmin).
 
 The rights are asked of the ModelAdmin itself (has_*_permission), as the admin views do, with a
 request of each role's user from tests/conftest.py and of a superuser. Object-level rules (an

@@ -3,7 +3,7 @@ in full and recorded in the trail; an issued progress report is shown, never cha
 
 from django.contrib import admin
 
-from portal.admin import ReferenceDataAdmin, ReferenceDataInline, ReferenceDataStackedInline
+from audit.reference_admin import ReferenceDataAdmin, ReferenceDataInline, ReferenceDataStackedInline
 from transition.models import (
     ChecklistItem,
     Criterion,
