@@ -7,12 +7,27 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import Municipality, membership_active_on, membership_overlaps
+from municipalities.models import Municipality
+
+
+def membership_active_on(prefix: str, date: datetime.date) -> Q:
+    """A Q for memberships (reached through ``prefix``) that include ``date``."""
+    return Q(**{f"{prefix}start_date__lte": date}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": date})
+    )
+
+
+def membership_overlaps(prefix: str, start: datetime.date, end: datetime.date | None) -> Q:
+    """A Q for memberships that share at least one day with [start, end] (end None = open)."""
+    q = Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": start})
+    if end is not None:
+        q &= Q(**{f"{prefix}start_date__lte": end})
+    return q
 
 
 class DatedQuerySet(models.QuerySet):
@@ -66,10 +81,18 @@ class Module(models.Model):
         return reverse("entity:module", args=[self.number])
 
     def participants_on(self, date: datetime.date):
-        return Municipality.objects.participants_on(self, date)
+        """Municipalities that are a member of this module on ``date``."""
+        members = Membership.objects.filter(membership_active_on("", date), municipality=OuterRef("pk"), module=self)
+        return Municipality.objects.filter(Exists(members))
 
     def participants_during(self, year: int):
-        return Municipality.objects.participants_during(self, year)
+        """Municipalities that are a member of this module for at least one day of ``year``."""
+        members = Membership.objects.filter(
+            membership_overlaps("", datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+            municipality=OuterRef("pk"),
+            module=self,
+        )
+        return Municipality.objects.filter(Exists(members))
 
 
 class Membership(DatedPeriod):

@@ -27,7 +27,7 @@ def participant_shares(module: Module, date: datetime.date) -> list[ParticipantS
     Shares are only given when every participant has a population count on or before the
     date: a share computed over an incomplete set would be wrong for everyone.
     """
-    rows = list(Municipality.objects.participants_on(module, date).with_inhabitants_on(date).order_by("name"))
+    rows = list(module.participants_on(date).with_inhabitants_on(date).order_by("name"))
     complete = bool(rows) and all(m.inhabitants for m in rows)
     shares = split_largest_remainder(Decimal(100), {m.pk: m.inhabitants for m in rows}) if complete else {}
     return [
@@ -63,8 +63,8 @@ def participation_changes(start: datetime.date, end: datetime.date) -> list[Part
         went = [m for m in left[key] if m not in joined[key]]
         if not came and not went:
             continue
-        before = Municipality.objects.participants_on(module, date - datetime.timedelta(days=1)).count()
-        after = Municipality.objects.participants_on(module, date).count()
+        before = module.participants_on(date - datetime.timedelta(days=1)).count()
+        after = module.participants_on(date).count()
         events[(date, module.number)] = ParticipationChange(
             date,
             module,

@@ -6,7 +6,7 @@ import datetime
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -23,42 +23,7 @@ class Region(models.TextChoices):
     MIDDEN_LIMBURG_OOST = "MLO", _("Midden-Limburg Oost")
 
 
-def membership_active_on(prefix: str, date: datetime.date) -> Q:
-    """A Q for memberships (reached through ``prefix``) that include ``date``."""
-    return Q(**{f"{prefix}start_date__lte": date}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": date})
-    )
-
-
-def membership_overlaps(prefix: str, start: datetime.date, end: datetime.date | None) -> Q:
-    """A Q for memberships that share at least one day with [start, end] (end None = open)."""
-    q = Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": start})
-    if end is not None:
-        q &= Q(**{f"{prefix}start_date__lte": end})
-    return q
-
-
 class MunicipalityQuerySet(models.QuerySet["Municipality"]):
-    def participants_on(self, module, date: datetime.date) -> MunicipalityQuerySet:
-        """Municipalities that are a member of ``module`` on ``date``."""
-        from entity.models import Membership
-
-        members = Membership.objects.filter(
-            membership_active_on("", date), municipality=OuterRef("pk"), module=module
-        )
-        return self.filter(Exists(members))
-
-    def participants_during(self, module, year: int) -> MunicipalityQuerySet:
-        """Municipalities that are a member of ``module`` for at least one day of ``year``."""
-        from entity.models import Membership
-
-        members = Membership.objects.filter(
-            membership_overlaps("", datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
-            municipality=OuterRef("pk"),
-            module=module,
-        )
-        return self.filter(Exists(members))
-
     def with_inhabitants_on(self, date: datetime.date) -> MunicipalityQuerySet:
         """Annotate ``inhabitants`` and ``inhabitants_date``: the latest count on or before date."""
         latest = PopulationCount.objects.filter(

@@ -11,8 +11,8 @@ from django_tables2 import RequestConfig
 
 from entity import access
 from entity.access import Role
-from entity.models import BoardSeat, Membership
 from municipalities.forms import PopulationImportForm
+from municipalities.models import Municipality
 from municipalities.services import import_population_csv
 from municipalities.tables import MunicipalityTable
 
@@ -21,7 +21,10 @@ from municipalities.tables import MunicipalityTable
 @access.any_role_required
 def municipality_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    current = Membership.objects.active_on(today).select_related("module").order_by("module__number")
+    # Memberships and board seats are the entity's (an app above this one): reached through the
+    # relations they declare on Municipality, so this app never imports the entity.
+    memberships = Municipality.memberships.rel.related_model.objects
+    current = memberships.active_on(today).select_related("module").order_by("module__number")
     municipalities = (
         access.visible_municipalities(request.user)
         .with_inhabitants_on(today)
@@ -40,7 +43,7 @@ def municipality_detail(request: HttpRequest, slug: str) -> HttpResponse:
     memberships = municipality.memberships.select_related("module").order_by("module__number", "start_date")
     seats = None
     if access.is_internal(request.user):
-        seats = (BoardSeat.objects.active_on(today).filter(municipality=municipality)
+        seats = (municipality.board_seats.active_on(today)
                  .select_related("person").order_by("body", "position"))
     return render(request, "municipalities/detail.html", {
         "municipality": municipality,

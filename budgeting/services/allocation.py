@@ -262,7 +262,7 @@ def bases(budget: Budget, *, participants_on: datetime.date | None = None) -> li
     if participants_on is None:
         days = membership_days(budget.module, year)
     else:
-        ids = Municipality.objects.participants_on(budget.module, participants_on).values_list("pk", flat=True)
+        ids = budget.module.participants_on(participants_on).values_list("pk", flat=True)
         days = dict.fromkeys(ids, days_in_year(year))
     participants = Municipality.objects.filter(pk__in=days).order_by("name")
     if budget.allocation_method == AllocationMethod.KEY:

@@ -153,7 +153,7 @@ def allocation_basis(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.can_set_allocation_basis(request.user, budget):
         messages.error(request, _("The draft has gone to the councils; its basis no longer changes."))
         return redirect("budgeting:budget_allocation", pk=budget.pk)
-    participants = Municipality.objects.participants_during(budget.module, budget.year).order_by("name")
+    participants = budget.module.participants_during(budget.year).order_by("name")
     form = AllocationBasisForm(request.POST or None, budget=budget, participants=participants)
     if request.method == "POST" and form.is_valid():
         try:

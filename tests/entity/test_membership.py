@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 
 from entity.models import Membership, Module
 from entity.services import participation_changes
-from municipalities.models import Municipality
 from tests.factories import MembershipFactory, ModuleFactory, MunicipalityFactory
 
 D = datetime.date
@@ -71,7 +70,7 @@ def test_participants_on_a_date(module, town):
 def test_participants_during_a_year_counts_a_returning_member_once(module, town):
     MembershipFactory(module=module, municipality=town, start_date=D(2020, 1, 1), end_date=D(2024, 3, 31))
     MembershipFactory(module=module, municipality=town, start_date=D(2024, 10, 1))
-    assert list(Municipality.objects.participants_during(module, 2024)) == [town]
+    assert list(module.participants_during(2024)) == [town]
 
 
 def test_seven_become_fourteen_on_1_january_2026(region):
