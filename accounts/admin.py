@@ -29,6 +29,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services as accounts
+from accounts.models import TwoFactorPolicy
+from audit.reference_admin import ReferenceDataAdmin
 from entity import access
 from entity.access import Role
 from entity.models import BoardSeat, MunicipalityContact
@@ -359,3 +361,15 @@ class DeviceAdmin(admin.ModelAdmin):
 
 admin.site.register(TOTPDevice, DeviceAdmin)
 admin.site.register(StaticDevice, DeviceAdmin)
+
+
+@admin.register(TwoFactorPolicy)
+class TwoFactorPolicyAdmin(ReferenceDataAdmin):
+    """Also on the portal page /account/tweestapsverificatie/beleid/; who changed it is kept."""
+
+    list_display = ["group", "required", "changed_by", "changed_at"]
+    list_editable = ["required"]
+    readonly_fields = ["changed_by", "changed_at"]
+
+    def fill(self, request, obj: TwoFactorPolicy) -> None:
+        obj.changed_by = request.user

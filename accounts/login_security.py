@@ -31,9 +31,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from accounts.models import TwoFactorPolicy
 from entity import access
 from entity.access import Role
-from entity.models import TwoFactorPolicy
 
 BACKUP_CODE_COUNT = 8
 APP_DEVICE_NAME = "Authenticator-app"

@@ -33,11 +33,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from accounts.models import PasswordResetRequest
 from audit.context import current_user
 from audit.services import record_transition
 from entity import access
 from entity.access import Role
-from entity.models import PasswordResetRequest
 
 logger = logging.getLogger(__name__)
 

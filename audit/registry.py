@@ -47,7 +47,7 @@ TRACKED: dict[str, Tracked] = {
     "municipalities.PopulationCount": Tracked(("municipality",)),
     "entity.Module": Tracked(),
     "entity.Function": Tracked(),
-    "entity.TwoFactorPolicy": Tracked(),
+    "accounts.TwoFactorPolicy": Tracked(),
     "contracts.Segment": Tracked(),
     "contracts.Provider": Tracked(),
     "contracts.ServiceAgreement": Tracked(("municipality",)),

@@ -344,7 +344,7 @@ def can_manage_login_security(user: AnyUser) -> bool:
 
 def two_factor_required(user: AnyUser) -> bool:
     """A manager requires a second factor for one of the user's roles."""
-    from entity.models import TwoFactorPolicy
+    from accounts.models import TwoFactorPolicy
 
     if not user.is_authenticated:
         return False

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from audit.reference_admin import ReferenceDataAdmin, ReferenceDataInline
-from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact, TwoFactorPolicy
+from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact
 
 
 class MembershipInline(ReferenceDataInline):
@@ -52,15 +52,3 @@ class MunicipalityContactAdmin(ReferenceDataAdmin):
     list_display = ["user", "municipality"]
     search_fields = ["user__username", "user__last_name", "municipality__name"]
     autocomplete_fields = ["user", "municipality"]
-
-
-@admin.register(TwoFactorPolicy)
-class TwoFactorPolicyAdmin(ReferenceDataAdmin):
-    """Also on the portal page /account/tweestapsverificatie/beleid/; who changed it is kept."""
-
-    list_display = ["group", "required", "changed_by", "changed_at"]
-    list_editable = ["required"]
-    readonly_fields = ["changed_by", "changed_at"]
-
-    def fill(self, request, obj: TwoFactorPolicy) -> None:
-        obj.changed_by = request.user

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group, Permission
 # The reference data a manager keeps in the Django admin.
 MANAGER_ADMIN_MODELS = {
     "municipalities": ["municipality", "populationcount"],
-    "entity": ["module", "membership", "function", "boardseat", "municipalitycontact", "twofactorpolicy"],
+    "entity": ["module", "membership", "function", "boardseat", "municipalitycontact"],
+    "accounts": ["twofactorpolicy"],
     "auth": ["user"],
     "contracts": [
         "segment",

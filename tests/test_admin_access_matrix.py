@@ -59,6 +59,7 @@ def objects(everyone, youth, region) -> dict[str, object]:
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from accounts.models import TwoFactorPolicy
     from audit.models import AuditEntry
     from budgeting.models import (
         AnnualAccounts,
@@ -72,7 +73,7 @@ def objects(everyone, youth, region) -> dict[str, object]:
         StoredAllocation,
     )
     from contracts.models import ContractLogEntry, ServiceAgreement
-    from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact, TwoFactorPolicy
+    from entity.models import BoardSeat, Function, Membership, Module, MunicipalityContact
     from municipalities.models import PopulationCount
     from tests.budgeting.helpers import mark_adopted, other
     from tests.factories import InvoiceFactory
@@ -133,7 +134,7 @@ def objects(everyone, youth, region) -> dict[str, object]:
         "entity.Membership": Membership.objects.filter(municipality=weert).first(),
         "entity.Module": module,
         "entity.MunicipalityContact": MunicipalityContact.objects.get(user=everyone["contact_weert"]),
-        "entity.TwoFactorPolicy": TwoFactorPolicy.objects.create(group=Group.objects.get(name="Medewerker")),
+        "accounts.TwoFactorPolicy": TwoFactorPolicy.objects.create(group=Group.objects.get(name="Medewerker")),
         "municipalities.Municipality": weert,
         "municipalities.PopulationCount": PopulationCount.objects.filter(municipality=weert).first(),
         "transition.Programme": programme,

@@ -129,11 +129,11 @@ def test_a_log_entry_is_written_in_the_name_of_whoever_writes_it(manager, manage
 def test_the_two_factor_policy_list_records_who_switched_it(manager, manager_user, region):
     from django.contrib.auth.models import Group
 
-    from entity.models import TwoFactorPolicy
+    from accounts.models import TwoFactorPolicy
 
     policy = TwoFactorPolicy.objects.create(group=Group.objects.get(name="Medewerker"))
     response = manager.post(
-        reverse("admin:entity_twofactorpolicy_changelist"),
+        reverse("admin:accounts_twofactorpolicy_changelist"),
         {
             "form-TOTAL_FORMS": "1",
             "form-INITIAL_FORMS": "1",

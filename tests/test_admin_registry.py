@@ -63,7 +63,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "entity.Membership": REFERENCE,
     "entity.Module": REFERENCE,
     "entity.MunicipalityContact": REFERENCE,
-    "entity.TwoFactorPolicy": REFERENCE,
+    "accounts.TwoFactorPolicy": REFERENCE,
     "municipalities.Municipality": REFERENCE,
     "municipalities.PopulationCount": REFERENCE,
     "transition.ChecklistItem": REFERENCE,

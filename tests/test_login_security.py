@@ -12,8 +12,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import TwoFactorPolicy
 from entity.access import Role
-from entity.models import TwoFactorPolicy
 from tests.factories import PASSWORD
 
 LOCKED = "Te veel mislukte inlogpogingen"
@@ -347,7 +347,7 @@ def test_management_shows_lockouts_devices_and_policy(login, users, device):
         "admin:axes_accesslog_changelist",
         "admin:otp_totp_totpdevice_changelist",
         "admin:otp_static_staticdevice_changelist",
-        "admin:entity_twofactorpolicy_changelist",
+        "admin:accounts_twofactorpolicy_changelist",
     ]:
         assert manager.get(reverse(name)).status_code == 200, name
     # Reading and removing, never making a device for someone else (whose secret it would know).

@@ -485,9 +485,10 @@ def _reference_rows(youth, budget, manager_user) -> list:
     """One row of each kind of reference data kept in /beheer/, children before their parents."""
     from django.contrib.auth.models import Group
 
+    from accounts.models import TwoFactorPolicy
     from budgeting.models import DeadlineRules, FinancialFrame
     from contracts.models import ContractLogEntry, ServiceAgreement
-    from entity.models import Function, TwoFactorPolicy
+    from entity.models import Function
     from municipalities.models import PopulationCount
     from tests.factories import ModuleFactory, ProviderFactory, SegmentFactory
     from transition.models import (
