@@ -66,14 +66,12 @@ class Rollback(Exception):
 
 def _one_fitting_youth_contract():
     """A segment-1 contract that is the only fit for its provider and one municipality in April 2026."""
-    from contracts.imports import _contract_for
+    from contracts.imports import contract_for
 
     april = (datetime.date(2026, 4, 1), datetime.date(2026, 4, 30))
     for contract in Contract.objects.filter(segment__code="JGD-S1", start_date__lte=april[0], end_date__gte=april[1]):
         for participation in contract.participations.select_related("municipality"):
-            found, _problem = _contract_for(
-                contract.provider, participation.municipality, "jeugdwet", *april, {"45A03"}
-            )
+            found, _problem = contract_for(contract.provider, participation.municipality, "jeugdwet", *april, {"45A03"})
             if found == contract:
                 return contract, participation.municipality
     raise RuntimeError("no single fitting youth contract in the demo data")

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from contracts.imports import FORMATS
 from contracts.models import (
     Contract,
     ContractLogEntry,
@@ -18,6 +19,7 @@ from contracts.models import (
 )
 from entity.forms import DateInput, FastSelect
 from municipalities.models import Municipality
+from portal.uploads import clean_data_upload
 
 HUNDRED = Decimal("100.00")
 
@@ -220,9 +222,11 @@ class InvoiceImportForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
-        if not upload.name.lower().endswith((".csv", ".txt", ".xml")):
-            raise forms.ValidationError(_("Choose a CSV file (.csv) or a declaration message (.xml)."))
-        return upload
+        # The types and the size of the registered formats, in the words this page has always used.
+        return clean_data_upload(
+            self.cleaned_data["file"],
+            extensions=FORMATS.extensions,
+            max_bytes=FORMATS.max_bytes,
+            too_large=_("The file is larger than 20 MB."),
+            wrong_type=_("Choose a CSV file (.csv) or a declaration message (.xml)."),
+        )

@@ -26,7 +26,7 @@ from contracts.forms import (
     StepForm,
     TariffLineFormSet,
 )
-from contracts.imports import CSV_COLUMNS, import_declaration_message, import_invoices_csv
+from contracts.imports import FORMATS, import_upload
 from contracts.models import ContractLogEntry, InvoiceStatus, InvoiceTransitionError
 from contracts.services import bulk_move, contract_spending
 from contracts.tables import ContractTable, InvoiceTable, TotalsPaginator, invoice_rows
@@ -361,10 +361,7 @@ def invoice_import(request: HttpRequest) -> HttpResponse:
     form = InvoiceImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        is_xml = upload.name.lower().endswith(".xml") or data.lstrip()[:5] == b"<?xml"
-        result = (import_declaration_message if is_xml else import_invoices_csv)(data, by=request.user)
+        result = import_upload(form.cleaned_data["file"], by=request.user)
         if result.ok:
             messages.success(
                 request,
@@ -375,4 +372,4 @@ def invoice_import(request: HttpRequest) -> HttpResponse:
                 )
                 % {"count": len(result.created), "total": money(result.total)},
             )
-    return render(request, "contracts/invoice_import.html", {"form": form, "result": result, "columns": CSV_COLUMNS})
+    return render(request, "contracts/invoice_import.html", {"form": form, "result": result, "formats": FORMATS})

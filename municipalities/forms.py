@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.services import MAX_BYTES
+from portal.uploads import clean_data_upload
 
 
 class PopulationImportForm(forms.Form):
@@ -19,10 +20,10 @@ class PopulationImportForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
-        name = upload.name.lower()
-        if not name.endswith((".csv", ".txt")):
-            raise forms.ValidationError(_("Choose a CSV file (.csv)."))
-        return upload
+        return clean_data_upload(
+            self.cleaned_data["file"],
+            extensions=(".csv", ".txt"),
+            max_bytes=MAX_BYTES,
+            too_large=_("The file is larger than 5 MB."),
+            wrong_type=_("Choose a CSV file (.csv)."),
+        )

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from municipalities.lookup import MunicipalityLookup
+from municipalities.lookup import normalise as _norm
 from municipalities.models import Municipality, PopulationCount
 from portal.textfiles import FIRST_YEAR, LAST_YEAR, decode_text, parse_date, read_csv
 
@@ -63,10 +65,6 @@ class PopulationImportResult:
     @property
     def total(self) -> int:
         return self.created + self.updated + self.unchanged
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\ufeff", "")).strip().strip('"').strip().lower()
 
 
 @dataclass(frozen=True)
@@ -131,19 +129,6 @@ def parse_inhabitants(value: str) -> int | None:
     if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) > MAX_INHABITANTS:
         return None
     return int(text)
-
-
-class MunicipalityLookup:
-    def __init__(self) -> None:
-        self.by_key: dict[str, Municipality] = {}
-        for m in Municipality.objects.all():
-            for key in (m.cbs_code, m.name, m.slug):
-                self.by_key[_norm(key)] = m
-
-    def find(self, value: str) -> Municipality | None:
-        key = _norm(value)
-        key = re.sub(r"\s*\((gemeente|gm|g)\)$", "", key)
-        return self.by_key.get(key)
 
 
 def _parse_row(cells: list[str], header: Header, lookup: MunicipalityLookup) -> ParsedCount | list[str]:

@@ -1,4 +1,5 @@
-"""Checks for uploaded decision documents: PDF by content, not only by name, and not too large."""
+"""Checks for uploads: decision documents are PDF by content, not only by name, and not too large;
+imported data files have an accepted type and size."""
 
 from __future__ import annotations
 
@@ -24,18 +25,23 @@ def clean_pdf_upload(upload):
     return upload
 
 
-def clean_data_upload(upload, *, extensions: tuple[str, ...], max_bytes: int):
-    """The upload when its name has one of the extensions and it is at most max_bytes.
+def clean_data_upload(upload, *, extensions: tuple[str, ...], max_bytes: int, too_large=None, wrong_type=None):
+    """The upload when its name has one of the extensions and it is at most max_bytes: the one
+    check of every import form (invoices, population counts, realised amounts).
 
     For imports that are parsed and never stored: the parser checks the content line by line,
-    this refuses what is plainly not such a file before it is read into memory."""
+    this refuses what is plainly not such a file before it is read into memory. A form whose
+    page has always said it in its own words passes them as too_large and wrong_type."""
     if not upload or not hasattr(upload, "read"):
         return upload
     if upload.size > max_bytes:
         raise forms.ValidationError(
-            _("The file is %(size)s; at most %(max)s is accepted.")
+            too_large
+            or _("The file is %(size)s; at most %(max)s is accepted.")
             % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)}
         )
     if not upload.name.lower().endswith(extensions):
-        raise forms.ValidationError(_("Choose a file of type %(types)s.") % {"types": ", ".join(extensions)})
+        raise forms.ValidationError(
+            wrong_type or _("Choose a file of type %(types)s.") % {"types": ", ".join(extensions)}
+        )
     return upload

@@ -193,7 +193,7 @@ def test_an_import_records_each_invoice_in_bulk(youth, staff_user):
     for invoice in result.created:
         (entry,) = entries_of(invoice)
         assert (entry.action, entry.actor, entry.note) == (AuditAction.CREATE, staff_user, "CSV-import")
-        assert entry.changes == {}  # the values stay on the invoice (see contracts/imports.py)
+        assert entry.changes == {}  # the values stay on the invoice (see contracts/imports/base.py)
     invoice = result.created[0]
     with acting_as(staff_user):
         invoice.amount = Decimal("1.00")

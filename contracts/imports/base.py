@@ -1,0 +1,141 @@
+"""What every invoice import shares: the problems it reports, the result it returns, the file it
+reads and how it saves.
+
+Every import is all-or-nothing: every problem is reported (line, column, reason) and nothing is
+saved unless the whole file is right."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from audit.services import record_created
+from contracts.models import COST_STATUSES, Invoice, InvoiceLedger, InvoiceLine, InvoiceSource, SpendingTotal
+
+MAX_BYTES = 20 * 1024 * 1024
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    line: int  # 0 = the file as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.message
+        where = _("Line %(line)d") % {"line": self.line}
+        if self.column:
+            where += f", {self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    """What an import of any format returns: the invoices it saved, or why it saved none."""
+
+    created: list[Invoice] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+
+    @classmethod
+    def refused(cls, *problems: ImportProblem) -> ImportResult:
+        return cls(problems=list(problems))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def total(self) -> Decimal:
+        return sum((i.amount for i in self.created), Decimal("0.00"))
+
+    def per_municipality(self) -> list[tuple[str, int, Decimal]]:
+        counts: dict[str, list] = defaultdict(lambda: [0, Decimal("0.00")])
+        for invoice in self.created:
+            counts[invoice.municipality.name][0] += 1
+            counts[invoice.municipality.name][1] += invoice.amount
+        return [(name, n, total) for name, (n, total) in sorted(counts.items())]
+
+
+@dataclass
+class Upload:
+    """A file to import: its name and its content. What a format reads from it to recognise it is
+    kept, so recognising and importing read the content once."""
+
+    name: str
+    data: bytes
+    _readings: dict[Callable, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, file) -> Upload:
+        """An uploaded file (Django's UploadedFile), read into memory: imports are never stored."""
+        return cls(file.name, file.read())
+
+    @property
+    def looks_like_xml(self) -> bool:
+        """Named .xml or saying so in its first bytes, whatever else it holds."""
+        return self.name.lower().endswith(".xml") or self.data.lstrip()[:5] == b"<?xml"
+
+    def reading(self, reader: Callable[[bytes], Any]) -> Any:
+        """reader(data), worked out once per upload."""
+        if reader not in self._readings:
+            self._readings[reader] = reader(self.data)
+        return self._readings[reader]
+
+
+class ImportFormat:
+    """One kind of file the invoice import takes. A subclass registered with
+    ``contracts.imports.registry.FORMATS.register`` is offered on the import page, accepted by its
+    form, described on the page and in the README, and chosen for every upload it recognises."""
+
+    name: ClassVar[str]  # as the file world calls it: "CSV", "JW323"
+    extensions: ClassVar[tuple[str, ...]]  # lower case, with the dot
+    max_bytes: ClassVar[int] = MAX_BYTES
+    too_large: ClassVar[str] = gettext_lazy("The file is larger than 20 MB.")
+    # The page's section that documents the format; formats that share one are described once.
+    documentation: ClassVar[str]
+
+    def recognises(self, upload: Upload) -> bool:
+        raise NotImplementedError
+
+    def refusal(self, upload: Upload) -> ImportProblem | None:
+        """Why an upload of this format's kind that no format recognises cannot be imported
+        (not well-formed, a message of an unknown kind); None when it is not of this kind."""
+        return None
+
+    def import_file(self, upload: Upload, *, by) -> ImportResult:
+        """Check the whole file; save its invoices, registered by ``by``, only when all is right."""
+        raise NotImplementedError
+
+
+def save_invoices(invoices: list[Invoice], lines: list[InvoiceLine] | None = None) -> None:
+    with transaction.atomic():
+        Invoice.objects.bulk_create(invoices, batch_size=BATCH)
+        InvoiceLedger.bump()
+        # Imported invoices arrive as "received"; should one ever arrive approved, its total moves.
+        SpendingTotal.refresh({(i.municipality_id, i.invoice_date.year) for i in invoices if i.status in COST_STATUSES})
+        if lines:
+            for line in lines:
+                line.invoice_id = line.invoice.pk
+            InvoiceLine.objects.bulk_create(lines, batch_size=BATCH)
+        # bulk_create sends no signals: one create entry per invoice (who, when, which import),
+        # in batches in this transaction, so a failed import leaves none. Without the field
+        # values: they stay on the invoice and every later change records the old one, and
+        # copying them would double the import's time (measured: docs/benchmarks.md).
+        if invoices:
+            note = str(InvoiceSource(invoices[0].source).label)
+            if lines:
+                note += ", " + ngettext(
+                    "imported with %(count)d declared performance",
+                    "imported with %(count)d declared performances",
+                    len(lines),
+                ) % {"count": len(lines)}
+            record_created(invoices, by=invoices[0].registered_by, note=note, with_values=False)
