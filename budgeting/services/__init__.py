@@ -1,6 +1,6 @@
 """The planning-and-control cycle as plain functions: the views stay thin.
 
-`cycle` holds the budget, its amendments, deadlines and the boards' steps; `accounts` the annual
+`cycle` holds the budget, its amendments and the boards' steps; `deadlines` the legal deadlines; `accounts` the annual
 accounts; `allocation` the contribution key and the exact split of a total.
 """
 
@@ -48,15 +48,13 @@ from budgeting.services.allocation import (
     store_allocation,
 )
 from budgeting.services.cycle import (
+    ACCOUNTS,
+    AMENDMENT,
     BudgetTotals,
-    DatedDeadline,
-    Deadline,
     DecisionSummary,
     LineChange,
     YearTotals,
-    accounts_deadlines,
     amendment_changes,
-    budget_deadlines,
     budget_totals,
     change_total,
     check_decision,
@@ -65,6 +63,7 @@ from budgeting.services.cycle import (
     decide,
     decision_consequence,
     decision_summary,
+    follow_up_refusal,
     plan_ab_meeting,
     propose,
     reply_to_view,
@@ -73,13 +72,22 @@ from budgeting.services.cycle import (
     send_framework_letter,
     send_to_province,
     start_amendment,
-    upcoming_deadlines,
     versions,
     waiting_for_daily_board,
     waiting_for_general_board,
 )
+from budgeting.services.deadlines import (
+    DatedDeadline,
+    Deadline,
+    accounts_deadlines,
+    budget_deadlines,
+    upcoming_deadlines,
+)
 
 __all__ = [
+    "ACCOUNTS",
+    "AMENDMENT",
+    "follow_up_refusal",
     "Allocation",
     "AllocationRow",
     "Basis",
