@@ -18,6 +18,7 @@ from budgeting.services.accounts import (
 )
 from budgeting.services.allocation import (
     Allocation,
+    AllocationInputs,
     AllocationRow,
     Basis,
     Change,
@@ -30,6 +31,7 @@ from budgeting.services.allocation import (
     adopted_allocation,
     allocate,
     allocation_for,
+    allocation_inputs,
     budget_allocation,
     care_cost_items,
     care_costs,
@@ -45,6 +47,7 @@ from budgeting.services.allocation import (
     save_allocation_basis,
     save_financial_frames,
     settlement,
+    split,
     store_allocation,
 )
 from budgeting.services.cycle import (
@@ -89,6 +92,7 @@ __all__ = [
     "AMENDMENT",
     "follow_up_refusal",
     "Allocation",
+    "AllocationInputs",
     "AllocationRow",
     "Basis",
     "Change",
@@ -99,6 +103,7 @@ __all__ = [
     "adopted_allocation",
     "allocate",
     "allocation_for",
+    "allocation_inputs",
     "budget_allocation",
     "care_cost_items",
     "changes",
@@ -150,6 +155,7 @@ __all__ = [
     "send_framework_letter",
     "send_to_province",
     "settlement",
+    "split",
     "start_amendment",
     "store_allocation",
     "upcoming_deadlines",
