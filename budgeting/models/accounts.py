@@ -51,6 +51,7 @@ ACCOUNTS_FROZEN = (AccountsStatus.ADOPTED, AccountsStatus.SENT_TO_PROVINCE)
 class AnnualAccounts(CycleDocument, DecidedByTheBoard, FrozenDocument):
     document_kind = ACCOUNTS
     frozen_statuses = ACCOUNTS_FROZEN
+    loaded_with = ("budget",)
 
     budget = models.OneToOneField(
         Budget, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("adopted budget")

@@ -870,13 +870,12 @@ class BoardDecision(OfOneDocument, FrozenWithParent):
     @property
     def document(self) -> DecidedByTheBoard | None:
         """The budget, amendment or annual accounts as stored now (not a copy changed in memory)."""
-        if self.budget_id:
-            return Budget.objects.get(pk=self.budget_id)
-        if self.accounts_id:
-            return (
-                self._meta.get_field("accounts").related_model.objects.select_related("budget").get(pk=self.accounts_id)
-            )
-        return None
+        name = self.document_field
+        if name is None:
+            return None
+        model = self._meta.get_field(name).related_model
+        documents = model.objects.select_related(*model.loaded_with) if model.loaded_with else model.objects
+        return documents.get(pk=getattr(self, f"{name}_id"))
 
     def _timing_changed(self) -> bool:
         if self._state.adding or self.pk is None:

@@ -30,6 +30,7 @@ class CycleDocument:
     document_kind: ClassVar[str]
     frozen_statuses: ClassVar[tuple[str, ...]]
     is_amendment = False  # a budget says whether it amends another
+    loaded_with: ClassVar[tuple[str, ...]] = ()  # what a fresh copy is read with (the accounts: their budget)
 
     @property
     def is_accounts(self) -> bool:

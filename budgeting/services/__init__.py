@@ -1,7 +1,7 @@
 """The planning-and-control cycle as plain functions: the views stay thin.
 
-`cycle` holds the budget, its amendments and the boards' steps; `deadlines` the legal deadlines; `accounts` the annual
-accounts; `allocation` the contribution key and the exact split of a total.
+`cycle` holds the budget, its amendments and the boards' steps; `deadlines` the legal deadlines;
+`accounts` the annual accounts; `allocation` the contribution key and the exact split of a total.
 """
 
 from budgeting.services.accounts import (

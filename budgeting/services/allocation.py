@@ -10,11 +10,13 @@
 - In the annual accounts each municipality bears its own approved invoices and, for lump sums,
   its key share of the contract sum; the result is settled by the same key as the contributions.
 
-At adoption (`store_allocation`, called by the AB's decision) the allocation of a budget, an
-amendment or the annual accounts is stored with its basis, every part and the total, and for a
-budget also its joining scenario. From then on every page, PDF, export, comparison, scenario and
-settlement of that document reads what was stored (`allocation_for`); new population counts,
-memberships, DVOs, invoices or keys change drafts only.
+A document's inputs are read in one place (`allocation_inputs`: participants with their days
+and bases, plus items, DVOs, care costs) into a frozen `AllocationInputs`; `split` turns them into
+rows without the database. At adoption (`store_allocation`, called by the AB's decision) exactly
+those inputs and their result are stored, and for a budget also its joining scenario. From then
+on every page, PDF, export, comparison, scenario and settlement of that document reads what was
+stored (`allocation_for`); new population counts, memberships, DVOs, invoices or keys change
+drafts only.
 
 Every split uses the largest remainder method (`entity.services.split_largest_remainder`): parts
 are rounded down to the cent and the cents left go to the largest remainders; a tie goes to the
