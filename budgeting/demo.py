@@ -288,53 +288,50 @@ def _accounts_2025(budget: Budget, by: User) -> AnnualAccounts:
     return accounts
 
 
+# The dates of the boards' steps on each adopted budget, as the cycle took them.
+ADOPTED_DATES = {
+    2025: {
+        "framework_sent_on": D(2024, 4, 2),
+        "draft_sent_on": D(2024, 4, 9),
+        "proposed_on": D(2024, 6, 19),
+        "adopted_on": D(2024, 7, 3),
+        "sent_to_province_on": D(2024, 7, 11),
+    },
+    2026: {
+        "framework_sent_on": D(2025, 4, 1),
+        "draft_sent_on": D(2025, 4, 7),
+        "proposed_on": D(2025, 6, 20),
+        "adopted_on": D(2025, 7, 2),
+        "sent_to_province_on": D(2025, 7, 10),
+    },
+    2027: {
+        "framework_sent_on": D(2026, 4, 1),
+        "draft_sent_on": D(2026, 4, 8),
+        "proposed_on": D(2026, 6, 24),
+        "adopted_on": D(2026, 7, 8),
+        "sent_to_province_on": D(2026, 7, 15),
+    },
+}
+
+
 @transaction.atomic
 def load_budget_demo() -> int:
     if Budget.objects.exists():
         return 0
     module = Module.objects.get(number=1)
     by = User.objects.filter(groups__name="Leidinggevende").order_by("pk").first()
-    budget_2025 = _adopted(
-        module,
-        2025,
-        by,
-        {
-            "framework_sent_on": D(2024, 4, 2),
-            "draft_sent_on": D(2024, 4, 9),
-            "proposed_on": D(2024, 6, 19),
-            "adopted_on": D(2024, 7, 3),
-            "sent_to_province_on": D(2024, 7, 11),
-        },
-        kwartiermaker=True,
-    )
+    budget_2025 = _adopted(module, 2025, by, ADOPTED_DATES[2025], kwartiermaker=True)
     _accounts_2025(budget_2025, by)
-    _adopted(
-        module,
-        2026,
-        by,
-        {
-            "framework_sent_on": D(2025, 4, 1),
-            "draft_sent_on": D(2025, 4, 7),
-            "proposed_on": D(2025, 6, 20),
-            "adopted_on": D(2025, 7, 2),
-            "sent_to_province_on": D(2025, 7, 10),
-        },
-        kwartiermaker=True,
-    )
-    _adopted(
-        module,
-        2027,
-        by,
-        {
-            "framework_sent_on": D(2026, 4, 1),
-            "draft_sent_on": D(2026, 4, 8),
-            "proposed_on": D(2026, 6, 24),
-            "adopted_on": D(2026, 7, 8),
-            "sent_to_province_on": D(2026, 7, 15),
-        },
-        kwartiermaker=False,
-    )
-    budget_2027 = Budget.objects.get(module=module, year=2027)
+    _adopted(module, 2026, by, ADOPTED_DATES[2026], kwartiermaker=True)
+    _adopted(module, 2027, by, ADOPTED_DATES[2027], kwartiermaker=False)
+    _amendment_2027(Budget.objects.get(module=module, year=2027), by)
+    copy_from_adopted(module, 2028, by=by)
+    _financial_frames(module, 2026, by)
+    return 5
+
+
+def _amendment_2027(budget_2027: Budget, by: User) -> Budget:
+    """An amendment of 2027 in draft: more purchasing capacity, paid for by less hired expertise."""
     amendment = start_amendment(
         budget_2027,
         by=by,
@@ -350,9 +347,7 @@ def load_budget_demo() -> int:
         for name, value in changes[line.description].items():
             setattr(line, name, value)
         line.save()
-    copy_from_adopted(module, 2028, by=by)
-    _financial_frames(module, 2026, by)
-    return 5
+    return amendment
 
 
 # What each municipality set aside for module 1 in 2026 (a manager records them): two of the

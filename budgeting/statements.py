@@ -83,10 +83,10 @@ def bar_chart(allocation: Allocation, highlight: Municipality | None = None) -> 
 
 def document_slug(document: Budget | AnnualAccounts) -> str:
     """kostenverdeling-2026-module-1, -jaarrekening- for accounts, -versie-2 for an amendment."""
-    budget = document.budget if isinstance(document, AnnualAccounts) else document
-    kind = "kostenverdeling-jaarrekening" if isinstance(document, AnnualAccounts) else "kostenverdeling"
+    budget = document.cycle_budget
+    kind = "kostenverdeling-jaarrekening" if document.is_accounts else "kostenverdeling"
     name = f"{kind}-{budget.year}-module-{budget.module.number}"
-    if not isinstance(document, AnnualAccounts) and budget.is_amendment:
+    if document.is_amendment:
         name += f"-versie-{budget.version}"
     return name
 
@@ -96,7 +96,7 @@ def statement_filename(document: Budget | AnnualAccounts, municipality: Municipa
 
 
 def status_text(document: Budget | AnnualAccounts) -> str:
-    """"Vastgesteld door het AB op 10-07-2025", or the status of a document not yet adopted."""
+    """ "Vastgesteld door het AB op 10-07-2025", or the status of a document not yet adopted."""
     if document.adopted_on and document.status in ("adopted", "province", "superseded"):
         text = _("Adopted by the AB on %(date)s") % {"date": f"{document.adopted_on:%d-%m-%Y}"}
         if document.status == "superseded":
@@ -205,7 +205,6 @@ def log_download(user, document: Budget | AnnualAccounts, kind: str, municipalit
     StatementDownload.objects.create(
         user=user,
         kind=kind,
-        budget=document if isinstance(document, Budget) else None,
-        accounts=document if isinstance(document, AnnualAccounts) else None,
+        **document.target(),
         municipality=municipality,
     )

@@ -20,6 +20,7 @@ from budgeting.models.budget import (
     FrozenDocument,
     FrozenWithParent,
 )
+from budgeting.models.documents import ACCOUNTS, CycleDocument
 from budgeting.models.plan import PlanActivity
 
 # A variance above either threshold needs an explanation (the entity's financial regulation).
@@ -47,7 +48,11 @@ class AccountsStatus(models.TextChoices):
 ACCOUNTS_FROZEN = (AccountsStatus.ADOPTED, AccountsStatus.SENT_TO_PROVINCE)
 
 
-class AnnualAccounts(DecidedByTheBoard, FrozenDocument):
+class AnnualAccounts(CycleDocument, DecidedByTheBoard, FrozenDocument):
+    document_kind = ACCOUNTS
+    frozen_statuses = ACCOUNTS_FROZEN
+    loaded_with = ("budget",)
+
     budget = models.OneToOneField(
         Budget, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("adopted budget")
     )

@@ -4,6 +4,7 @@ each adopted document as it was adopted (append-only, like the audit trail)."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,15 +14,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from budgeting.models.accounts import ACCOUNTS_FROZEN, AnnualAccounts
+from budgeting.models.accounts import AnnualAccounts
 from budgeting.models.budget import (
-    FROZEN_STATUSES,
     MONEY,
     AllocationMethod,
     Budget,
     BudgetFrozenError,
     FrozenWithParent,
 )
+from budgeting.models.documents import OfOneDocument, document_fields, one_document
 from entity.models import Module
 from municipalities.models import Municipality
 from portal.append_only import AppendOnlyQuerySet
@@ -86,7 +87,7 @@ class DownloadKind(models.TextChoices):
     SCENARIO = "scenario", _("joining scenario (PDF)")
 
 
-class StatementDownload(models.Model):
+class StatementDownload(OfOneDocument, models.Model):
     """Who downloaded which statement when: the statements carry what a council will pay."""
 
     user = models.ForeignKey(
@@ -94,17 +95,7 @@ class StatementDownload(models.Model):
     )
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=DownloadKind.choices)
-    budget = models.ForeignKey(
-        Budget, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("budget")
-    )
-    accounts = models.ForeignKey(
-        AnnualAccounts,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("annual accounts"),
-    )
+    budget, accounts = document_fields(on_delete=models.PROTECT, related_name="+")
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,
@@ -119,20 +110,10 @@ class StatementDownload(models.Model):
         verbose_name = _("statement download")
         verbose_name_plural = _("statement downloads")
         ordering = ["-at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(budget__isnull=False, accounts__isnull=True)
-                | Q(budget__isnull=True, accounts__isnull=False),
-                name="download_of_budget_xor_accounts",
-            )
-        ]
+        constraints = [one_document("download_of_budget_xor_accounts")]
 
     def __str__(self) -> str:
         return f"{self.user} {self.at:%d-%m-%Y %H:%M} {self.get_kind_display()}"
-
-    @property
-    def document(self) -> Budget | AnnualAccounts:
-        return self.budget or self.accounts
 
 
 # --- The allocation as adopted ------------------------------------------------------------------
@@ -183,27 +164,12 @@ class AppendOnly(models.Model):
         raise NotImplementedError
 
 
-class StoredAllocation(AppendOnly):
+class StoredAllocation(OfOneDocument, AppendOnly):
     """The cost allocation of a budget, amendment or annual accounts as the AB adopted it, with
     what it was based on. With ``participants_on``: the joining scenario stored with a budget (the
     participants of that date for the whole year)."""
 
-    budget = models.ForeignKey(
-        Budget,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="stored_allocations",
-        verbose_name=_("budget"),
-    )
-    accounts = models.ForeignKey(
-        AnnualAccounts,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="stored_allocations",
-        verbose_name=_("annual accounts"),
-    )
+    budget, accounts = document_fields(on_delete=models.PROTECT, related_name="stored_allocations")
     participants_on = models.DateField(_("scenario: the participants of"), null=True, blank=True)
     year = models.PositiveSmallIntegerField(_("year"))
     days_in_year = models.PositiveSmallIntegerField(_("days in the year"))
@@ -231,11 +197,7 @@ class StoredAllocation(AppendOnly):
         # The document's own allocation first, then its scenario, on every database.
         ordering = ["-year", "budget", "accounts", models.F("participants_on").asc(nulls_first=True)]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(budget__isnull=False, accounts__isnull=True)
-                | Q(budget__isnull=True, accounts__isnull=False, participants_on__isnull=True),
-                name="stored_allocation_of_one_document",
-            ),
+            one_document("stored_allocation_of_one_document", participants_on__isnull=True),
             models.CheckConstraint(condition=Q(row_count__gte=1), name="stored_allocation_has_rows"),
             models.UniqueConstraint(
                 fields=["budget"], condition=Q(participants_on__isnull=True), name="one_stored_allocation_per_budget"
@@ -252,25 +214,25 @@ class StoredAllocation(AppendOnly):
             )
         return text
 
-    @property
-    def document(self) -> Budget | AnnualAccounts:
-        return self.budget or self.accounts
-
     @classmethod
     def check_new(cls, objs: list[StoredAllocation]) -> None:
         """Only for a document that has been adopted (the adoption stores it in its transaction),
         and once: a second allocation for the same document is refused."""
         for obj in objs:
-            if obj.budget_id is not None:
-                frozen = Budget.objects.filter(pk=obj.budget_id, status__in=FROZEN_STATUSES).exists()
-                same = cls.objects.filter(budget_id=obj.budget_id, participants_on=obj.participants_on)
-            else:
-                frozen = AnnualAccounts.objects.filter(pk=obj.accounts_id, status__in=ACCOUNTS_FROZEN).exists()
-                same = cls.objects.filter(accounts_id=obj.accounts_id)
+            document = obj.document
+            frozen = type(document).objects.filter(pk=document.pk, status__in=document.frozen_statuses).exists()
             if not frozen:
                 raise StoredAllocationError(_("Only the allocation of an adopted document is stored."))
-            if same.exists():
+            if cls.of(document, obj.participants_on).exists():
                 _refuse_change()
+
+    @classmethod
+    def of(cls, document: Budget | AnnualAccounts, participants_on: datetime.date | None = None):
+        """The stored allocation of ``document`` (of a budget: its own, or with ``participants_on``
+        a side of its joining scenario)."""
+        if document.is_accounts:
+            return cls.objects.filter(accounts=document)
+        return cls.objects.filter(budget=document, participants_on=participants_on)
 
 
 PARTS = models.F("basic") + models.F("plus") + models.F("dvo") + models.F("care")

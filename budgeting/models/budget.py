@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from budgeting.models.documents import BUDGET, CycleDocument, OfOneDocument, document_fields, one_document
 from entity.models import Function, Module
 from municipalities.models import Municipality
 from portal.storage import PrivateStorage
@@ -439,7 +440,10 @@ class FrozenDocument(models.Model):
             cls.refuse_changes(ids)
 
 
-class Budget(DecidedByTheBoard, FrozenDocument):
+class Budget(CycleDocument, DecidedByTheBoard, FrozenDocument):
+    document_kind = BUDGET
+    frozen_statuses = FROZEN_STATUSES
+
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="budgets", verbose_name=_("module"))
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     version = models.PositiveSmallIntegerField(_("version"), default=1)
@@ -832,24 +836,14 @@ class DecisionQuerySet(FreezeQuerySet):
         return super().update(**kwargs)
 
 
-class BoardDecision(FrozenWithParent):
+class BoardDecision(OfOneDocument, FrozenWithParent):
     """The AB's decision on a proposed budget, amendment or annual accounts in a meeting, with
     attendance and votes."""
 
     freeze_parent = ("budget", "accounts")
     frozen_takes_new_records = True
 
-    budget = models.ForeignKey(
-        Budget, on_delete=models.CASCADE, null=True, blank=True, related_name="decisions", verbose_name=_("budget")
-    )
-    accounts = models.ForeignKey(
-        "budgeting.AnnualAccounts",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="decisions",
-        verbose_name=_("annual accounts"),
-    )
+    budget, accounts = document_fields(on_delete=models.CASCADE, related_name="decisions")
     meeting_on = models.DateField(_("meeting date"))
     outcome = models.CharField(_("decision"), max_length=10, choices=DecisionOutcome.choices)
     minutes_reference = models.CharField(_("minutes reference"), max_length=100)
@@ -864,16 +858,10 @@ class BoardDecision(FrozenWithParent):
         verbose_name = _("board decision")
         verbose_name_plural = _("board decisions")
         ordering = ["-meeting_on", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(budget__isnull=False, accounts__isnull=True)
-                | Q(budget__isnull=True, accounts__isnull=False),
-                name="decision_on_one_document",
-            )
-        ]
+        constraints = [one_document("decision_on_one_document")]
 
     def __str__(self) -> str:
-        return f"{self.budget or self.accounts}: {self.get_outcome_display()} ({self.meeting_on:%d-%m-%Y})"
+        return f"{self.linked_document}: {self.get_outcome_display()} ({self.meeting_on:%d-%m-%Y})"
 
     def save(self, *args, **kwargs) -> None:
         self.full_clean()  # every path that saves a decision holds to its date rules
@@ -882,13 +870,12 @@ class BoardDecision(FrozenWithParent):
     @property
     def document(self) -> DecidedByTheBoard | None:
         """The budget, amendment or annual accounts as stored now (not a copy changed in memory)."""
-        if self.budget_id:
-            return Budget.objects.get(pk=self.budget_id)
-        if self.accounts_id:
-            return (
-                self._meta.get_field("accounts").related_model.objects.select_related("budget").get(pk=self.accounts_id)
-            )
-        return None
+        name = self.document_field
+        if name is None:
+            return None
+        model = self._meta.get_field(name).related_model
+        documents = model.objects.select_related(*model.loaded_with) if model.loaded_with else model.objects
+        return documents.get(pk=getattr(self, f"{name}_id"))
 
     def _timing_changed(self) -> bool:
         if self._state.adding or self.pk is None:
@@ -898,7 +885,7 @@ class BoardDecision(FrozenWithParent):
 
     def timing_errors(self, *, changed: bool | None = None) -> list[str]:
         """The date rules of `DecidedByTheBoard`, for a new decision or a changed date or document."""
-        if not isinstance(self.meeting_on, datetime.date) or not (self.budget_id or self.accounts_id):
+        if not isinstance(self.meeting_on, datetime.date) or self.document_field is None:
             return []  # the field and the constraint report these
         if not (self._timing_changed() if changed is None else changed):
             return []
@@ -944,24 +931,14 @@ class MemberVote(FrozenWithParent):
         return f"{self.seat}: {self.get_vote_display()}"
 
 
-class CycleStep(FrozenWithParent):
+class CycleStep(OfOneDocument, FrozenWithParent):
     """A step in the cycle of a budget, amendment or annual accounts: who took it, for which date,
     and when it was entered. Written by `budgeting.services`, never edited."""
 
     freeze_parent = ("budget", "accounts")
     frozen_takes_new_records = True
 
-    budget = models.ForeignKey(
-        Budget, on_delete=models.CASCADE, null=True, blank=True, related_name="steps", verbose_name=_("budget")
-    )
-    accounts = models.ForeignKey(
-        "budgeting.AnnualAccounts",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="steps",
-        verbose_name=_("annual accounts"),
-    )
+    budget, accounts = document_fields(on_delete=models.CASCADE, related_name="steps")
     status = models.CharField(_("new status"), max_length=10)
     on = models.DateField(_("date of the step"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
@@ -971,20 +948,14 @@ class CycleStep(FrozenWithParent):
         verbose_name = _("step in the cycle")
         verbose_name_plural = _("steps in the cycle")
         ordering = ["at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(budget__isnull=False, accounts__isnull=True)
-                | Q(budget__isnull=True, accounts__isnull=False),
-                name="step_of_one_document",
-            )
-        ]
+        constraints = [one_document("step_of_one_document")]
 
     def __str__(self) -> str:
-        return f"{self.budget or self.accounts}: {self.status} ({self.on:%d-%m-%Y})"
+        return f"{self.document}: {self.status} ({self.on:%d-%m-%Y})"
 
     @property
     def status_label(self) -> str:
         from budgeting.models.accounts import AccountsStatus
 
-        labels = dict(AccountsStatus.choices if self.accounts_id else BudgetStatus.choices)
+        labels = dict(AccountsStatus.choices if self.of_accounts else BudgetStatus.choices)
         return str(labels.get(self.status, self.status))

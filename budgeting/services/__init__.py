@@ -1,7 +1,7 @@
 """The planning-and-control cycle as plain functions: the views stay thin.
 
-`cycle` holds the budget, its amendments, deadlines and the boards' steps; `accounts` the annual
-accounts; `allocation` the contribution key and the exact split of a total.
+`cycle` holds the budget, its amendments and the boards' steps; `deadlines` the legal deadlines;
+`accounts` the annual accounts; `allocation` the contribution key and the exact split of a total.
 """
 
 from budgeting.services.accounts import (
@@ -18,6 +18,7 @@ from budgeting.services.accounts import (
 )
 from budgeting.services.allocation import (
     Allocation,
+    AllocationInputs,
     AllocationRow,
     Basis,
     Change,
@@ -30,6 +31,7 @@ from budgeting.services.allocation import (
     adopted_allocation,
     allocate,
     allocation_for,
+    allocation_inputs,
     budget_allocation,
     care_cost_items,
     care_costs,
@@ -45,18 +47,17 @@ from budgeting.services.allocation import (
     save_allocation_basis,
     save_financial_frames,
     settlement,
+    split,
     store_allocation,
 )
 from budgeting.services.cycle import (
+    ACCOUNTS,
+    AMENDMENT,
     BudgetTotals,
-    DatedDeadline,
-    Deadline,
     DecisionSummary,
     LineChange,
     YearTotals,
-    accounts_deadlines,
     amendment_changes,
-    budget_deadlines,
     budget_totals,
     change_total,
     check_decision,
@@ -65,6 +66,7 @@ from budgeting.services.cycle import (
     decide,
     decision_consequence,
     decision_summary,
+    follow_up_refusal,
     plan_ab_meeting,
     propose,
     reply_to_view,
@@ -73,14 +75,24 @@ from budgeting.services.cycle import (
     send_framework_letter,
     send_to_province,
     start_amendment,
-    upcoming_deadlines,
     versions,
     waiting_for_daily_board,
     waiting_for_general_board,
 )
+from budgeting.services.deadlines import (
+    DatedDeadline,
+    Deadline,
+    accounts_deadlines,
+    budget_deadlines,
+    upcoming_deadlines,
+)
 
 __all__ = [
+    "ACCOUNTS",
+    "AMENDMENT",
+    "follow_up_refusal",
     "Allocation",
+    "AllocationInputs",
     "AllocationRow",
     "Basis",
     "Change",
@@ -91,6 +103,7 @@ __all__ = [
     "adopted_allocation",
     "allocate",
     "allocation_for",
+    "allocation_inputs",
     "budget_allocation",
     "care_cost_items",
     "changes",
@@ -142,6 +155,7 @@ __all__ = [
     "send_framework_letter",
     "send_to_province",
     "settlement",
+    "split",
     "start_amendment",
     "store_allocation",
     "upcoming_deadlines",

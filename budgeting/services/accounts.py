@@ -10,12 +10,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.context import acts_as_by
 from budgeting.models import (
-    ADOPTED_STATUSES,
     AccountsStatus,
     ActivityResult,
     AnnualAccounts,
@@ -24,7 +22,7 @@ from budgeting.models import (
     RealisedLine,
     needs_explanation,
 )
-from budgeting.services.cycle import _move, budget_totals, current_version, require_seat
+from budgeting.services.cycle import ACCOUNTS, _move, budget_totals, follow_up_refusal, require_seat
 from entity import access
 from entity.models import Body
 from portal.spreadsheets import csv_text
@@ -110,15 +108,9 @@ def accounts_summary(accounts: AnnualAccounts) -> AccountsSummary:
 def open_accounts(budget: Budget, *, by) -> AnnualAccounts:
     if not access.has_role(by, *access.OFFICE_ROLES):
         raise PermissionDenied(_("Only the office prepares the annual accounts."))
-    current = current_version(budget.module, budget.year)
-    if current is None or current.pk != budget.pk:
-        raise ValidationError(_("Annual accounts are made for the adopted budget in force."))
-    if Budget.objects.filter(amends=budget).exclude(status__in=ADOPTED_STATUSES).exists():
-        raise ValidationError(_("An amendment of this budget is in progress; decide on it first."))
-    if hasattr(budget, "accounts"):
-        raise ValidationError(_("The annual accounts of this budget already exist."))
-    if timezone.localdate().year < budget.year:
-        raise ValidationError(_("The annual accounts are made once the budget year has begun."))
+    refusal = follow_up_refusal(budget, ACCOUNTS)
+    if refusal:
+        raise ValidationError(refusal)
     return AnnualAccounts.objects.create(budget=budget, created_by=by)
 
 

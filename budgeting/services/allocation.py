@@ -10,11 +10,13 @@
 - In the annual accounts each municipality bears its own approved invoices and, for lump sums,
   its key share of the contract sum; the result is settled by the same key as the contributions.
 
-At adoption (`store_allocation`, called by the AB's decision) the allocation of a budget, an
-amendment or the annual accounts is stored with its basis, every part and the total, and for a
-budget also its joining scenario. From then on every page, PDF, export, comparison, scenario and
-settlement of that document reads what was stored (`allocation_for`); new population counts,
-memberships, DVOs, invoices or keys change drafts only.
+A document's inputs are read in one place (`allocation_inputs`: participants with their days
+and bases, plus items, DVOs, care costs) into a frozen `AllocationInputs`; `split` turns them into
+rows without the database. At adoption (`store_allocation`, called by the AB's decision) exactly
+those inputs and their result are stored, and for a budget also its joining scenario. From then
+on every page, PDF, export, comparison, scenario and settlement of that document reads what was
+stored (`allocation_for`); new population counts, memberships, DVOs, invoices or keys change
+drafts only.
 
 Every split uses the largest remainder method (`portal.money.split_largest_remainder`): parts
 are rounded down to the cent and the cents left go to the largest remainders; a tie goes to the
@@ -151,19 +153,52 @@ class AllocationRow:
         return self.contribution + self.care
 
 
+@dataclass(frozen=True)
+class AllocationInputs:
+    """Everything the split of one document is made of: read from the database in one place
+    (`allocation_inputs`), or from what was stored at its adoption. `split` makes the rows of it
+    without the database; the stored allocation is these inputs and that result."""
+
+    document: Budget | AnnualAccounts
+    year: int
+    days_in_year: int
+    method: str
+    reference_date: datetime.date
+    basic_cost: Decimal  # the basic package (contingency included) before the DVO income; realised in the accounts
+    bases: tuple[Basis, ...]  # the participants, alphabetical (the order ties are broken in)
+    plus: tuple[tuple[Municipality, Item], ...] = ()
+    dvo: tuple[tuple[Municipality, Item], ...] = ()
+    care: tuple[tuple[Municipality, Item], ...] = ()  # accounts only
+    participants_on: datetime.date | None = None  # a scenario: the participants of this date
+    planned: Allocation | None = None  # accounts: what the adopted budget charged, to settle against
+
+
 @dataclass
 class Allocation:
-    budget: Budget
+    inputs: AllocationInputs
     rows: list[AllocationRow]
-    basic_cost: Decimal  # the basic package (contingency included) before the DVO income
-    accounts: AnnualAccounts | None = None
-    participants_on: datetime.date | None = None  # a scenario: the participants of this date
     settlement: dict[int, Decimal] = field(default_factory=dict)  # accounts: per municipality id
     stored: StoredAllocation | None = None  # read from what was stored at adoption
 
     @property
+    def document(self) -> Budget | AnnualAccounts:
+        return self.inputs.document
+
+    @property
+    def budget(self) -> Budget:
+        return self.document.cycle_budget
+
+    @property
+    def accounts(self) -> AnnualAccounts | None:
+        return self.document if self.is_accounts else None
+
+    @property
+    def is_accounts(self) -> bool:
+        return self.document.is_accounts
+
+    @property
     def year(self) -> int:
-        return self.stored.year if self.stored else self.budget.year
+        return self.inputs.year
 
     @property
     def module(self) -> Module:
@@ -171,7 +206,7 @@ class Allocation:
 
     @property
     def method(self) -> str:
-        return self.stored.method if self.stored else self.budget.allocation_method
+        return self.inputs.method
 
     @property
     def by_key(self) -> bool:
@@ -179,19 +214,19 @@ class Allocation:
 
     @property
     def reference_date(self) -> datetime.date:
-        return self.stored.reference_date if self.stored else self.budget.reference_date
+        return self.inputs.reference_date
 
     @property
     def days_in_year(self) -> int:
-        return self.stored.days_in_year if self.stored else days_in_year(self.year)
+        return self.inputs.days_in_year
 
     @property
-    def document(self) -> Budget | AnnualAccounts:
-        return self.accounts or self.budget
+    def basic_cost(self) -> Decimal:
+        return self.inputs.basic_cost
 
     @property
-    def is_accounts(self) -> bool:
-        return self.accounts is not None
+    def participants_on(self) -> datetime.date | None:
+        return self.inputs.participants_on
 
     @property
     def participants(self) -> list[AllocationRow]:
@@ -306,22 +341,6 @@ def _plus_items(budget: Budget) -> list[tuple[Municipality, Item]]:
     ]
 
 
-def budget_allocation(budget: Budget, *, participants_on: datetime.date | None = None) -> Allocation:
-    """Who pays what of ``budget``, computed now from the current inputs; raises ValidationError
-    (in Dutch) when it cannot be split. Pages use `allocation_for`, which reads an adopted
-    budget's stored allocation instead."""
-    basic_cost = budget_totals(budget).basic
-    dvo = dvo_fees(budget.module, budget.year, on=participants_on)
-    dvo_total = sum((item.amount for _m, item in dvo), ZERO)
-    if dvo_total > basic_cost:
-        raise ValidationError(
-            _("The DVO fees (%(dvo)s) are larger than the basic package (%(basic)s).")
-            % {"dvo": money(dvo_total), "basic": money(basic_cost)}
-        )
-    rows = allocate(basic_cost - dvo_total, bases(budget, participants_on=participants_on), _plus_items(budget), dvo)
-    return Allocation(budget, rows, basic_cost, participants_on=participants_on)
-
-
 # --- The annual accounts ------------------------------------------------------------------------
 
 
@@ -373,38 +392,117 @@ def care_cost_items(module: Module, year: int) -> list[tuple[Municipality, Item]
     return items
 
 
-def accounts_allocation(accounts: AnnualAccounts) -> Allocation:
-    """The realised allocation, computed now: the result is settled by the contribution key.
+# --- A document's inputs and its split ------------------------------------------------------------
 
-    Each participant's realised basic package is its budgeted part minus its part of the basic
-    result; plus lines are charged as realised. ``settlement`` (budgeted minus realised
-    contribution) is positive when the municipality gets money back."""
+
+def allocation_inputs(
+    document: Budget | AnnualAccounts, *, participants_on: datetime.date | None = None
+) -> AllocationInputs:
+    """Read everything the split of ``document`` needs, now; raises ValidationError (in Dutch)
+    when something is missing. With ``participants_on``: a side of a budget's joining scenario."""
+    if document.is_accounts:
+        return _accounts_inputs(document)
+    return _budget_inputs(document, participants_on)
+
+
+def _budget_inputs(budget: Budget, participants_on: datetime.date | None) -> AllocationInputs:
+    basic_cost = budget_totals(budget).basic
+    dvo = dvo_fees(budget.module, budget.year, on=participants_on)
+    _dvo_total(basic_cost, dvo)  # refused before the participants are read
+    return AllocationInputs(
+        budget,
+        budget.year,
+        days_in_year(budget.year),
+        budget.allocation_method,
+        budget.reference_date,
+        basic_cost,
+        tuple(bases(budget, participants_on=participants_on)),
+        tuple(_plus_items(budget)),
+        tuple(dvo),
+        participants_on=participants_on,
+    )
+
+
+def _accounts_inputs(accounts: AnnualAccounts) -> AllocationInputs:
+    """The realised amounts, and the budget's allocation as adopted: its participants and DVOs,
+    and what each paid, to settle the result against."""
     summary = accounts_summary(accounts)
     if summary.missing:
         raise ValidationError(_("Enter every realised amount first."))
     budget = accounts.budget
     planned = allocation_for(budget)  # what the adopted budget charged, as stored
     realised_basic = sum((r.realised for r in summary.rows if r.line.package == Package.BASIC), ZERO)
-    result_basic = planned.basic_cost - realised_basic
-    participants = planned.participants
-    weights = {r.municipality.pk: r.basis.weight for r in participants}
-    result_parts = split_largest_remainder(result_basic, weights)
-    plus = [
+    plus = tuple(
         (r.line.plus_municipality, Item(r.line.description, r.realised))
         for r in summary.rows
         if r.line.package == Package.PLUS
-    ]
-    dvo = [(r.municipality, item) for r in planned.rows for item in r.dvo_items]
-    care = care_cost_items(budget.module, budget.year)
-    rows = allocate(planned.basic_cost - planned.total("dvo"), [r.basis for r in participants], plus, dvo, care)
+    )
+    return AllocationInputs(
+        accounts,
+        budget.year,
+        days_in_year(budget.year),
+        budget.allocation_method,
+        budget.reference_date,
+        realised_basic,
+        tuple(r.basis for r in planned.participants),
+        plus,
+        tuple((r.municipality, item) for r in planned.rows for item in r.dvo_items),
+        tuple(care_cost_items(budget.module, budget.year)),
+        planned=planned,
+    )
+
+
+def _dvo_total(basic_cost: Decimal, dvo: Iterable[tuple[Municipality, Item]]) -> Decimal:
+    """The DVO income, which must not exceed the basic package it lowers."""
+    dvo_total = sum((item.amount for _m, item in dvo), ZERO)
+    if dvo_total > basic_cost:
+        raise ValidationError(
+            _("The DVO fees (%(dvo)s) are larger than the basic package (%(basic)s).")
+            % {"dvo": money(dvo_total), "basic": money(basic_cost)}
+        )
+    return dvo_total
+
+
+def split(inputs: AllocationInputs) -> Allocation:
+    """Who pays what of the inputs, to the cent; no database access."""
+    if inputs.document.is_accounts:
+        return _split_accounts(inputs)
+    rows = allocate(
+        inputs.basic_cost - _dvo_total(inputs.basic_cost, inputs.dvo), list(inputs.bases), inputs.plus, inputs.dvo
+    )
+    return Allocation(inputs, rows)
+
+
+def _split_accounts(inputs: AllocationInputs) -> Allocation:
+    """The result is settled by the contribution key: each participant's realised basic package
+    is its budgeted part minus its part of the basic result; plus lines are charged as realised.
+    ``settlement`` (budgeted minus realised contribution) is positive when the municipality gets
+    money back."""
+    planned = inputs.planned
+    result_basic = planned.basic_cost - inputs.basic_cost
+    weights = {b.municipality.pk: b.weight for b in inputs.bases}
+    result_parts = split_largest_remainder(result_basic, weights)
+    rows = allocate(planned.basic_cost - planned.total("dvo"), list(inputs.bases), inputs.plus, inputs.dvo, inputs.care)
     for row in rows:
         if row.basis is not None:
             row.basic = planned.row_for(row.municipality).basic - result_parts[row.municipality.pk]
-    allocation = Allocation(budget, rows, realised_basic, accounts=accounts)
+    allocation = Allocation(inputs, rows)
     for row in rows:
         before = planned.row_for(row.municipality)
         allocation.settlement[row.municipality.pk] = (before.contribution if before else ZERO) - row.contribution
     return allocation
+
+
+def budget_allocation(budget: Budget, *, participants_on: datetime.date | None = None) -> Allocation:
+    """Who pays what of ``budget``, computed now from the current inputs; raises ValidationError
+    (in Dutch) when it cannot be split. Pages use `allocation_for`, which reads an adopted
+    budget's stored allocation instead."""
+    return split(allocation_inputs(budget, participants_on=participants_on))
+
+
+def accounts_allocation(accounts: AnnualAccounts) -> Allocation:
+    """The realised allocation, computed now (see `_split_accounts`)."""
+    return split(allocation_inputs(accounts))
 
 
 def has_statement(document: Budget | AnnualAccounts, municipality: Municipality) -> bool:
@@ -412,8 +510,8 @@ def has_statement(document: Budget | AnnualAccounts, municipality: Municipality)
     the links a contact is shown): a member during the year, a plus line, a DVO in the year or,
     in the accounts, care costs of the year."""
     if document.is_frozen:
-        return _stored(document).filter(rows__municipality=municipality).exists()
-    budget = document.budget if isinstance(document, AnnualAccounts) else document
+        return StoredAllocation.of(document).filter(rows__municipality=municipality).exists()
+    budget = document.cycle_budget
     first, last = _year_bounds(budget.year)
     if Membership.objects.filter(module=budget.module, municipality=municipality).overlapping(first, last).exists():
         return True
@@ -422,7 +520,7 @@ def has_statement(document: Budget | AnnualAccounts, municipality: Municipality)
     agreements = ServiceAgreement.objects.filter(municipality=municipality, segments__module=budget.module)
     if agreements.overlapping(first, last).exists():
         return True
-    if not isinstance(document, AnnualAccounts):
+    if not document.is_accounts:
         return False
     return any(m.pk == municipality.pk for m, _item in care_cost_items(budget.module, budget.year))
 
@@ -436,9 +534,7 @@ def allocation_for(document: Budget | AnnualAccounts) -> Allocation:
 
 
 def live_allocation(document: Budget | AnnualAccounts) -> Allocation:
-    if isinstance(document, AnnualAccounts):
-        return accounts_allocation(document)
-    return budget_allocation(document)
+    return split(allocation_inputs(document))
 
 
 # --- Against last year --------------------------------------------------------------------------
@@ -464,7 +560,7 @@ class Change:
 def previous_document(document: Budget | AnnualAccounts) -> tuple[Budget | AnnualAccounts | None, str]:
     """What a statement is compared with, and how to say so: an amendment with the version it
     amends, a budget with last year's version in force, accounts with last year's adopted ones."""
-    if isinstance(document, AnnualAccounts):
+    if document.is_accounts:
         budget = document.budget
         previous = (
             AnnualAccounts.objects.filter(budget__module=budget.module, budget__year=budget.year - 1)
@@ -681,12 +777,6 @@ def save_financial_frames(module: Module, year: int, frames: dict[Municipality, 
 # --- What was adopted: stored once, read ever after ---------------------------------------------
 
 
-def _stored(document: Budget | AnnualAccounts, participants_on: datetime.date | None = None):
-    if isinstance(document, AnnualAccounts):
-        return StoredAllocation.objects.filter(accounts=document)
-    return StoredAllocation.objects.filter(budget=document, participants_on=participants_on)
-
-
 @transaction.atomic
 def store_allocation(document: Budget | AnnualAccounts, *, by=None) -> StoredAllocation:
     """Store the allocation of a document the AB has just adopted, as computed now (for a budget
@@ -694,7 +784,7 @@ def store_allocation(document: Budget | AnnualAccounts, *, by=None) -> StoredAll
 
     Stored once: a second call returns what was stored and computes nothing. When the allocation
     cannot be computed the adoption is refused with the reason, in Dutch."""
-    existing = _stored(document).first()
+    existing = StoredAllocation.of(document).first()
     if existing is not None:
         return existing
     with translation.override(settings.LANGUAGE_CODE):  # the statements' labels in the portal's language
@@ -705,7 +795,7 @@ def store_allocation(document: Budget | AnnualAccounts, *, by=None) -> StoredAll
                 _("The cost allocation cannot be computed, so it cannot be adopted: %(reason)s")
                 % {"reason": " ".join(error.messages)}
             ) from error
-        scenario = [] if isinstance(document, AnnualAccounts) else _scenario_allocations(document)
+        scenario = [] if document.is_accounts else _scenario_allocations(document)
     stored = _write(allocation, by)
     for part in scenario:
         _write(part, by)
@@ -722,15 +812,16 @@ def _scenario_allocations(budget: Budget) -> list[Allocation]:
 
 
 def _write(allocation: Allocation, by) -> StoredAllocation:
+    """Store the allocation's inputs (its header, the bases and items of its rows) and its result."""
+    inputs = allocation.inputs
     stored = StoredAllocation.objects.create(
-        budget=None if allocation.is_accounts else allocation.budget,
-        accounts=allocation.accounts,
-        participants_on=allocation.participants_on,
-        year=allocation.year,
-        days_in_year=allocation.days_in_year,
-        method=allocation.method,
-        reference_date=allocation.reference_date,
-        basic_cost=allocation.basic_cost,
+        **inputs.document.target(),
+        participants_on=inputs.participants_on,
+        year=inputs.year,
+        days_in_year=inputs.days_in_year,
+        method=inputs.method,
+        reference_date=inputs.reference_date,
+        basic_cost=inputs.basic_cost,
         total=allocation.total("total"),
         row_count=len(allocation.rows),
         stored_by=by,
@@ -778,8 +869,9 @@ def _stored_row(stored: StoredAllocation, position: int, row: AllocationRow, all
 def adopted_allocation(
     document: Budget | AnnualAccounts, *, participants_on: datetime.date | None = None
 ) -> Allocation:
-    """The allocation (or a side of the joining scenario) as stored when the AB adopted it."""
-    stored = _stored(document, participants_on).first()
+    """The allocation (or a side of the joining scenario) as stored when the AB adopted it: its
+    inputs and its result, read back."""
+    stored = StoredAllocation.of(document, participants_on).first()
     if stored is None:
         raise ValidationError(_not_stored(document, participants_on))
     rows, settled = [], {}
@@ -792,10 +884,30 @@ def adopted_allocation(
         rows.append(AllocationRow(r.municipality, basis, r.basic, *parts))
         if r.settlement is not None:
             settled[r.municipality_id] = r.settlement
-    accounts = document if isinstance(document, AnnualAccounts) else None
-    budget = accounts.budget if accounts else document
-    return Allocation(
-        budget, rows, stored.basic_cost, accounts, stored.participants_on, settlement=settled, stored=stored
+    return Allocation(_stored_inputs(document, stored, rows), rows, settlement=settled, stored=stored)
+
+
+def _stored_inputs(
+    document: Budget | AnnualAccounts, stored: StoredAllocation, rows: list[AllocationRow]
+) -> AllocationInputs:
+    """The inputs as stored: the header, the bases of the participants' rows and every item (of
+    accounts without the budget's allocation it was settled against: its result is stored)."""
+
+    def items(attribute: str) -> tuple[tuple[Municipality, Item], ...]:
+        return tuple((row.municipality, item) for row in rows for item in getattr(row, attribute))
+
+    return AllocationInputs(
+        document,
+        stored.year,
+        stored.days_in_year,
+        stored.method,
+        stored.reference_date,
+        stored.basic_cost,
+        tuple(row.basis for row in rows if row.basis is not None),
+        items("plus_items"),
+        items("dvo_items"),
+        items("care_items"),
+        participants_on=stored.participants_on,
     )
 
 

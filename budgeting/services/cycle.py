@@ -1,4 +1,5 @@
-"""The budget cycle: computed totals, deadlines, amendments and the steps of the boards.
+"""The budget cycle: computed totals, amendments and the steps of the boards (the deadlines are in
+`budgeting.services.deadlines`).
 
 Every step checks that the user has the role *and* a seat in that body on the date of the step,
 stores who and when, and changes the status with a conditional update, so a step cannot be taken
@@ -30,7 +31,6 @@ from budgeting.models import (
     BudgetStatus,
     CouncilView,
     CycleStep,
-    DeadlineRules,
     DecisionOutcome,
     LineKind,
     MemberVote,
@@ -181,13 +181,9 @@ def start_amendment(budget: Budget, *, by, reason: str, needs_council_views: boo
         raise PermissionDenied(_("Only the office prepares an amendment."))
     if not reason.strip():
         raise ValidationError(_("Give the reason for the amendment."))
-    current = current_version(budget.module, budget.year)
-    if current is None or current.pk != budget.pk:
-        raise ValidationError(_("Only the version in force of an adopted budget can be amended."))
-    if Budget.objects.filter(amends=budget).exclude(status__in=ADOPTED_STATUSES).exists():
-        raise ValidationError(_("An amendment of this budget is already in progress."))
-    if hasattr(budget, "accounts"):
-        raise ValidationError(_("The annual accounts of this year have been started; the budget no longer changes."))
+    refusal = follow_up_refusal(budget, AMENDMENT)
+    if refusal:
+        raise ValidationError(refusal)
     latest = Budget.objects.filter(module=budget.module, year=budget.year).order_by("-version").first()
     amendment = Budget.objects.create(
         module=budget.module,
@@ -221,6 +217,34 @@ def start_amendment(budget: Budget, *, by, reason: str, needs_council_views: boo
         copy.functions.set(activity.functions.all())
         copy.budget_lines.set([copies[line.pk] for line in activity.budget_lines.all() if line.pk in copies])
     return amendment
+
+
+AMENDMENT = "amendment"
+ACCOUNTS = "accounts"
+
+
+def follow_up_refusal(budget: Budget, follow_up: str) -> str | None:
+    """Why an adopted budget may no longer change by an ``AMENDMENT`` or be closed by its annual
+    ``ACCOUNTS`` now, or None when it may: only the version in force, with no amendment in
+    progress and no accounts started; the accounts once the budget year has begun. The services
+    raise it, the budget page shows its buttons by it."""
+    amendment = follow_up == AMENDMENT
+    current = current_version(budget.module, budget.year)
+    if current is None or current.pk != budget.pk:
+        if amendment:
+            return _("Only the version in force of an adopted budget can be amended.")
+        return _("Annual accounts are made for the adopted budget in force.")
+    if Budget.objects.filter(amends=budget).exclude(status__in=ADOPTED_STATUSES).exists():
+        if amendment:
+            return _("An amendment of this budget is already in progress.")
+        return _("An amendment of this budget is in progress; decide on it first.")
+    if hasattr(budget, "accounts"):
+        if amendment:
+            return _("The annual accounts of this year have been started; the budget no longer changes.")
+        return _("The annual accounts of this budget already exist.")
+    if not amendment and timezone.localdate().year < budget.year:
+        return _("The annual accounts are made once the budget year has begun.")
+    return None
 
 
 @dataclass
@@ -259,138 +283,6 @@ def versions(budget: Budget) -> list[Budget]:
     return list(Budget.objects.filter(module=budget.module, year=budget.year).order_by("version"))
 
 
-# --- Deadlines ------------------------------------------------------------------------------
-
-
-@dataclass
-class Deadline:
-    label: str
-    due: datetime.date | None  # the last day it may happen; None while it depends on a later choice
-    done_on: datetime.date | None
-    status: str  # "done", "late", "due soon", "on time", "open"
-
-
-def _status(due: datetime.date | None, done_on: datetime.date | None, today: datetime.date) -> str:
-    if done_on is not None:
-        return "late" if due is not None and done_on > due else "done"
-    if due is None:
-        return "open"
-    if today > due:
-        return "late"
-    return "due soon" if (due - today).days <= 30 else "on time"
-
-
-def _day_before(year: int, month: int, day: int) -> datetime.date:
-    """'Before 30 April' means 29 April at the latest."""
-    return datetime.date(year, month, day) - datetime.timedelta(days=1)
-
-
-def budget_deadlines(budget: Budget, today: datetime.date | None = None) -> list[Deadline]:
-    today = today or timezone.localdate()
-    rules = DeadlineRules.current()
-    if budget.is_amendment:
-        return _amendment_deadlines(budget, rules, today)
-    before = budget.year - 1
-    deadlines = []
-    due = _day_before(before, rules.framework_month, rules.framework_day)
-    draft = _draft_deadline(budget, rules, today, _("Draft budget to the councils"))
-    if draft.due is not None:
-        due = min(due, draft.due)  # the frameworks come before the draft that follows them
-    deadlines.append(
-        Deadline(
-            _("Framework letter to the councils (art. 34b Wgr)"),
-            due,
-            budget.framework_sent_on,
-            _status(due, budget.framework_sent_on, today),
-        )
-    )
-    deadlines.append(draft)
-    due = datetime.date(before, 12, 31)
-    deadlines.append(
-        Deadline(
-            _("Adoption by the AB, in the year before (art. 34 Wgr)"),
-            due,
-            budget.adopted_on,
-            _status(due, budget.adopted_on, today),
-        )
-    )
-    due = _day_before(before, rules.budget_province_month, rules.budget_province_day)
-    if budget.adopted_on:
-        due = min(due, budget.adopted_on + datetime.timedelta(days=rules.province_days))
-    deadlines.append(
-        Deadline(
-            _("Adopted budget to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
-            % {
-                "days": rules.province_days,
-                "date": f"{datetime.date(before, rules.budget_province_month, rules.budget_province_day):%d-%m}",
-            },
-            due,
-            budget.sent_to_province_on,
-            _status(due, budget.sent_to_province_on, today),
-        )
-    )
-    return deadlines
-
-
-def _draft_deadline(budget: Budget, rules: DeadlineRules, today: datetime.date, what: str) -> Deadline:
-    due = budget.ab_meeting_on - datetime.timedelta(weeks=rules.view_weeks) if budget.ab_meeting_on else None
-    return Deadline(
-        _("%(what)s, %(weeks)d weeks before the AB meeting (art. 35 Wgr)") % {"what": what, "weeks": rules.view_weeks},
-        due,
-        budget.draft_sent_on,
-        _status(due, budget.draft_sent_on, today),
-    )
-
-
-def _amendment_deadlines(budget: Budget, rules: DeadlineRules, today: datetime.date) -> list[Deadline]:
-    deadlines = []
-    if budget.needs_council_views:
-        deadlines.append(_draft_deadline(budget, rules, today, _("Draft amendment to the councils")))
-    due = budget.adopted_on + datetime.timedelta(days=rules.province_days) if budget.adopted_on else None
-    deadlines.append(
-        Deadline(
-            _("Adopted amendment to GS, within %(days)d days (art. 35 Wgr)") % {"days": rules.province_days},
-            due,
-            budget.sent_to_province_on,
-            _status(due, budget.sent_to_province_on, today),
-        )
-    )
-    return deadlines
-
-
-def accounts_deadlines(accounts: AnnualAccounts, today: datetime.date | None = None) -> list[Deadline]:
-    """Provisional accounts to the councils before 30 April, the adopted ones to GS within two
-    weeks and before 15 July of the year after (art. 34 and 34b Wgr)."""
-    today = today or timezone.localdate()
-    rules = DeadlineRules.current()
-    after = accounts.year + 1
-    due = _day_before(after, rules.accounts_councils_month, rules.accounts_councils_day)
-    deadlines = [
-        Deadline(
-            _("Provisional annual accounts to the councils (art. 34b Wgr)"),
-            due,
-            accounts.draft_sent_on,
-            _status(due, accounts.draft_sent_on, today),
-        )
-    ]
-    due = _day_before(after, rules.accounts_province_month, rules.accounts_province_day)
-    if accounts.adopted_on:
-        due = min(due, accounts.adopted_on + datetime.timedelta(days=rules.province_days))
-    deadlines.append(
-        Deadline(
-            _("Adopted annual accounts to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
-            % {
-                "days": rules.province_days,
-                "date": f"{datetime.date(after, rules.accounts_province_month, rules.accounts_province_day):%d-%m}",
-            },
-            due,
-            accounts.sent_to_province_on,
-            _status(due, accounts.sent_to_province_on, today),
-        )
-    )
-    return deadlines
-
-
 # --- The steps of the boards ----------------------------------------------------------------
 
 
@@ -416,8 +308,7 @@ def check_step_date(document: Document, on: datetime.date) -> None:
             _("The date %(date)s is after today (%(today)s); a step is recorded once it has been taken.")
             % {"date": f"{on:%d-%m-%Y}", "today": f"{today:%d-%m-%Y}"}
         )
-    target = {"budget": document} if isinstance(document, Budget) else {"accounts": document}
-    last = CycleStep.objects.filter(**target).aggregate(last=Max("on"))["last"]
+    last = CycleStep.objects.filter(**document.target()).aggregate(last=Max("on"))["last"]
     if last is not None and on < last:
         raise ValidationError(
             _("The step before this one was taken on %(date)s; this step is dated on or after it.")
@@ -447,8 +338,7 @@ def _move(document: Document, expected: str, new: str, *, by, on: datetime.date,
     document.status = new
     for name, value in fields.items():
         setattr(document, name, value)
-    target = {"budget": document} if isinstance(document, Budget) else {"accounts": document}
-    CycleStep.objects.create(**target, status=new, on=on, by=by)
+    CycleStep.objects.create(**document.target(), status=new, on=on, by=by)
 
 
 @transaction.atomic
@@ -560,19 +450,18 @@ def decide(
         DecisionOutcome.REJECTED: BudgetStatus.DRAFT,
         DecisionOutcome.POSTPONED: BudgetStatus.PROPOSED,
     }[DecisionOutcome(outcome)]
-    if outcome == DecisionOutcome.REJECTED and isinstance(document, Budget) and not document.is_amendment:
+    if outcome == DecisionOutcome.REJECTED and not document.is_accounts and not document.is_amendment:
         new_status = BudgetStatus.FRAMEWORK_SENT
     fields = {"adopted_on": meeting_on} if outcome == DecisionOutcome.ADOPTED else {}
     _move(document, BudgetStatus.PROPOSED, new_status, by=by, on=meeting_on, **fields)
-    if outcome == DecisionOutcome.ADOPTED and isinstance(document, Budget) and document.is_amendment:
+    if outcome == DecisionOutcome.ADOPTED and document.is_amendment:
         # The amended version is replaced: the amendment is now the budget in force.
         amended = Budget.objects.select_for_update().filter(pk=document.amends_id, status__in=ADOPTED_STATUSES).first()
         if amended is not None:
             Budget.objects.filter(pk=amended.pk).update(status=BudgetStatus.SUPERSEDED)
             record_transition(amended, {"status": (amended.status, BudgetStatus.SUPERSEDED)}, by=by)
-    target = {"budget": document} if isinstance(document, Budget) else {"accounts": document}
     decision = BoardDecision.objects.create(
-        **target,
+        **document.target(),
         meeting_on=meeting_on,
         outcome=outcome,
         minutes_reference=minutes_reference.strip(),
@@ -602,7 +491,7 @@ def decision_consequence(document: Document, outcome: str) -> str:
     """What follows from the AB's decision for this document, as the confirmation page says it."""
     if outcome == DecisionOutcome.POSTPONED:
         return _("The decision is postponed: the document stays proposed. The AB decides in a later meeting.")
-    if isinstance(document, AnnualAccounts):
+    if document.is_accounts:
         if outcome == DecisionOutcome.ADOPTED:
             return _("The annual accounts are adopted and frozen; the realised amounts can no longer change.")
         return _("The annual accounts go back to the office to be revised, and then to the councils again.")
@@ -634,29 +523,6 @@ def send_to_province(document: Document, *, by, on: datetime.date) -> None:
 
 
 # --- What waits for whom (home pages) -------------------------------------------------------
-
-
-@dataclass
-class DatedDeadline:
-    document: Document
-    deadline: Deadline
-
-
-def upcoming_deadlines(today: datetime.date, days: int = 120) -> list[DatedDeadline]:
-    """Open deadlines of budgets, amendments and accounts in progress: late ones and those due
-    within ``days``."""
-    found = []
-    open_budgets = Budget.objects.exclude(status__in=(BudgetStatus.SENT_TO_PROVINCE, BudgetStatus.SUPERSEDED))
-    documents: list[tuple[Document, list[Deadline]]] = [
-        (budget, budget_deadlines(budget, today)) for budget in open_budgets.select_related("module")
-    ]
-    open_accounts = AnnualAccounts.objects.exclude(status=BudgetStatus.SENT_TO_PROVINCE)
-    documents += [(a, accounts_deadlines(a, today)) for a in open_accounts.select_related("budget__module")]
-    for document, deadlines in documents:
-        for deadline in deadlines:
-            if deadline.done_on is None and deadline.due is not None and (deadline.due - today).days <= days:
-                found.append(DatedDeadline(document, deadline))
-    return sorted(found, key=lambda d: (d.deadline.due, d.document.year))
 
 
 def waiting_for_daily_board() -> list[Document]:

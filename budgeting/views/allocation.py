@@ -84,7 +84,7 @@ def allocation_table_page(request: HttpRequest, pk: int, kind: str) -> HttpRespo
             raise PermissionDenied
         return redirect(f"budgeting:{kind}_statement", pk=document.pk, slug=own.slug)
     document, allocation = _whole_table(request, kind, pk)
-    budget = document if kind == "budget" else document.budget
+    budget = document.cycle_budget
     context = {
         "document": document,
         "budget": budget,

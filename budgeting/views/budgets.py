@@ -13,13 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from budgeting import services
 from budgeting.forms import AmendmentForm, BudgetLineForm, CouncilViewForm, DbStepForm, DecisionForm, ReplyForm
-from budgeting.models import ADOPTED_STATUSES, BudgetFrozenError, BudgetLine, BudgetStatus, CouncilView, LineKind
+from budgeting.models import BudgetFrozenError, BudgetLine, BudgetStatus, CouncilView, LineKind
 from budgeting.services import (
+    ACCOUNTS,
+    AMENDMENT,
     amendment_changes,
     budget_deadlines,
     budget_totals,
     change_total,
-    current_version,
+    follow_up_refusal,
     versions,
 )
 from entity import access
@@ -48,8 +50,6 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for line in budget.lines.select_related("function", "plus_municipality")
     ]
     office = access.has_role(request.user, *OFFICE_ROLES)
-    in_force = budget.status in ADOPTED_STATUSES and current_version(budget.module, budget.year) == budget
-    amending = budget.amendments.exclude(status__in=ADOPTED_STATUSES).exists()
     changes = amendment_changes(budget) if budget.is_amendment else None
     return render(
         request,
@@ -68,12 +68,8 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "changes": changes,
             "change_total": change_total(changes) if changes else None,
             "accounts": getattr(budget, "accounts", None),
-            "may_amend": office and in_force and not amending and not hasattr(budget, "accounts"),
-            "may_open_accounts": office
-            and in_force
-            and not amending
-            and not hasattr(budget, "accounts")
-            and timezone.localdate().year >= budget.year,
+            "may_amend": office and follow_up_refusal(budget, AMENDMENT) is None,
+            "may_open_accounts": office and follow_up_refusal(budget, ACCOUNTS) is None,
             "is_db": access.has_role(request.user, Role.DAILY_BOARD),
             "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),
             "may_enter_view": access.has_role(request.user, Role.STAFF, Role.MANAGER, Role.CONTACT),

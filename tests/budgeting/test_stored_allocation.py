@@ -32,6 +32,7 @@ from budgeting.models import (
 from budgeting.services import (
     accounts_summary,
     allocation_for,
+    allocation_inputs,
     budget_allocation,
     budget_totals,
     changes,
@@ -39,6 +40,7 @@ from budgeting.services import (
     default_scenario_dates,
     joining_scenario,
     live_allocation,
+    split,
 )
 from contracts.models import ServiceAgreement
 from entity.models import Membership
@@ -211,6 +213,24 @@ def test_the_stored_figures_are_the_live_ones_at_adoption_and_add_up(chain):
     assert [r.municipality.slug for r in accounts.participants] == sorted(
         ["beesel", "bergen-l", "gennep", "horst-aan-de-maas", "peel-en-maas", "venlo", "venray"]
     )
+
+
+def test_the_split_is_a_pure_function_of_inputs_read_in_one_place_and_stored(chain, django_assert_num_queries):
+    for document in (chain["budget"], chain["amendment"], chain["accounts"]):
+        inputs = allocation_inputs(document)
+        with django_assert_num_queries(0):
+            computed = split(inputs)
+        assert rows_of(computed) == rows_of(allocation_for(document)) == rows_of(live_allocation(document))
+    for document in (chain["budget"], chain["amendment"]):
+        stored, live = allocation_for(document).inputs, allocation_inputs(document)
+        with django_assert_num_queries(0):
+            again = split(stored)
+        assert rows_of(again) == rows_of(allocation_for(document))
+        header = ("year", "days_in_year", "method", "reference_date", "basic_cost", "plus", "dvo", "participants_on")
+        assert [getattr(stored, name) for name in header] == [getattr(live, name) for name in header]
+        assert [
+            (b.municipality.pk, b.days, b.inhabitants, b.key_percent, b.inhabitants_date) for b in stored.bases
+        ] == [(b.municipality.pk, b.days, b.inhabitants, b.key_percent, b.inhabitants_date) for b in live.bases]
 
 
 def test_the_joining_scenario_of_an_adopted_budget_is_the_one_stored(login, users, chain, region):
