@@ -236,11 +236,14 @@ def alone(base: str, plan_path: Path, repeat: int = 3) -> dict[str, float]:
 
 
 def report(args, stats: list[dict], failures: list[dict], result: dict, before, problems, facts: dict) -> str:
-    registered = result["registered"]
-    posted = sum((Decimal(r["amount"]) for r in registered), Decimal("0"))
-    checked = sum(1 for s in result["steps"] if s["status"] == "checked")
+    lines = _report_intro(args, before, facts) + _report_table(stats, facts)
+    lines += _report_outcome(args, failures, result, problems, facts)
+    return "\n".join(lines)
+
+
+def _report_intro(args, before, facts: dict) -> list[str]:
     load, login_ms = facts["load"], facts["login_ms"]
-    lines = [
+    return [
         f"## Load test — {today()}, commit {commit()}",
         "",
         f"`make loadtest`. Machine: {machine()}, shared with other sessions during the run (1-minute load average "
@@ -259,6 +262,10 @@ def report(args, stats: list[dict], failures: list[dict], result: dict, before, 
         "| request | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | alone ms | target p95 | result |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
+
+
+def _report_table(stats: list[dict], facts: dict) -> list[str]:
+    lines = []
     for row in stats:
         name = row["Name"]
         limit = target(name)
@@ -271,8 +278,15 @@ def report(args, stats: list[dict], failures: list[dict], result: dict, before, 
             f"{row['99%']} | {float(row['Max Response Time']):.0f} | {row['Failure Count']} | "
             f"{solo} | {'–' if limit is None else f'< {limit}'} | {verdict} |"
         )
+    return lines
+
+
+def _report_outcome(args, failures: list[dict], result: dict, problems, facts: dict) -> list[str]:
+    registered = result["registered"]
+    posted = sum((Decimal(r["amount"]) for r in registered), Decimal("0"))
+    checked = sum(1 for s in result["steps"] if s["status"] == "checked")
     seconds = args.seconds
-    lines += [
+    lines = [
         "",
         f"CPU during the {seconds} s: gunicorn (all workers) {facts['server_cpu']:.0f} s "
         f"({facts['server_cpu'] / seconds:.2f} cores on average), locust {facts['locust_cpu']:.0f} s. "
@@ -298,7 +312,7 @@ def report(args, stats: list[dict], failures: list[dict], result: dict, before, 
         lines += ["Errors:", ""]
         lines += [f"- {f['Method']} {f['Name']}: {f['Error']} × {f['Occurrences']}" for f in failures]
         lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 def server_text(args) -> str:
@@ -313,6 +327,23 @@ def locust_version() -> str:
 
 
 def main() -> None:
+    args = _arguments()
+    env = bench_env(DATABASE_URL=args.pg)
+    _prepare_database(args, env)
+    with tempfile.TemporaryDirectory(prefix="portal-loadtest-") as folder:
+        before, run_id, facts, result, stats, failures = _run(args, env, Path(folder))
+    problems = check_ledger(args.pg, before, result, run_id)
+    text = report(args, stats, failures, result, before, problems, facts)
+    errors = sum(int(row["Failure Count"]) for row in stats if row["Name"] == "Aggregated")
+    if args.no_write:
+        print("\n" + text)
+    else:
+        insert_section(args.out, text)
+    if errors or problems:
+        raise SystemExit(f"load test failed: {errors} errors, {len(problems)} ledger mismatches")
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--invoices", type=int, default=200_000)
@@ -325,9 +356,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--out", default="docs/benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print the results, do not add them to --out")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    env = bench_env(DATABASE_URL=args.pg)
+
+def _prepare_database(args, env: dict) -> None:
     if args.refill or not database_exists(args.pg) or invoice_count(args.pg) < args.invoices:
         print(f"Filling {args.pg} with {args.invoices:,} invoices (a few minutes)…")
         recreate_database(args.pg)
@@ -338,63 +370,60 @@ def main() -> None:
     sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
     sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
 
-    with tempfile.TemporaryDirectory(prefix="portal-loadtest-") as folder:
-        plan = Path(folder) / "plan.json"
-        plan.write_text(sh(PYTHON, "bench/loadsetup.py", env=env, capture=True))
-        users = sum(len(v) for k, v in json.loads(plan.read_text()).items() if k in ("staff", "board", "contacts"))
-        result_path, prefix = Path(folder) / "result.json", Path(folder) / "locust"
-        access_log = Path(folder) / "access.log"
-        run_id = time.strftime("%y%m%d%H%M%S")
-        before = ledger(args.pg)
-        print(f"Serving with gunicorn ({server_text(args)}) on 127.0.0.1…")
-        # No keep-alive by default, as behind nginx (HTTP/1.0 to the upstream unless configured):
-        # a kept connection stays with its worker, and while that worker renders a PDF (holding
-        # the GIL) the pages asked on it wait; new connections go to a free worker. A short
-        # keep-alive (gunicorn's 2 s) also races the think time: the server closes an idle
-        # connection just as locust reuses it, and the request fails without reaching Django.
-        server = start_gunicorn(
-            env,
-            args.port,
-            args.workers,
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.threads if args.worker_class == "gthread" else 1),
-            "--timeout",
-            "30",
-            "--keep-alive",
-            str(args.keep_alive),
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(U)s %(s)s %(D)s",
-        )
-        facts: dict = {}
-        try:
-            facts["login_ms"] = log_in_everyone(f"http://127.0.0.1:{args.port}", plan)
-            facts["alone"] = alone(f"http://127.0.0.1:{args.port}", plan)
-            access_log.write_text("")  # only the requests of the run
-            load_before, server_cpu, locust_cpu = os.getloadavg()[0], tree_cpu(server.pid), os.times()
-            print(f"locust: {users} users for {args.seconds} s…")
-            run_locust(f"http://127.0.0.1:{args.port}", users, args.seconds, plan, result_path, prefix, run_id)
-            facts["server_cpu"] = tree_cpu(server.pid) - server_cpu
-            facts["locust_cpu"] = sum(os.times()[2:4]) - sum(locust_cpu[2:4])
-            facts["load"] = (load_before, os.getloadavg()[0])
-        finally:
-            stop(server)
-        facts["server_times"] = server_times(access_log)
-        result = json.loads(result_path.read_text())
-        stats, failures = read_stats(prefix), read_failures(prefix)
 
-    problems = check_ledger(args.pg, before, result, run_id)
-    text = report(args, stats, failures, result, before, problems, facts)
-    errors = sum(int(row["Failure Count"]) for row in stats if row["Name"] == "Aggregated")
-    if args.no_write:
-        print("\n" + text)
-    else:
-        insert_section(args.out, text)
-    if errors or problems:
-        raise SystemExit(f"load test failed: {errors} errors, {len(problems)} ledger mismatches")
+def _run(args, env: dict, folder: Path) -> tuple:
+    """Log everyone in, time each request alone, then the locust run; what the report needs."""
+    plan = folder / "plan.json"
+    plan.write_text(sh(PYTHON, "bench/loadsetup.py", env=env, capture=True))
+    users = sum(len(v) for k, v in json.loads(plan.read_text()).items() if k in ("staff", "board", "contacts"))
+    result_path, prefix = folder / "result.json", folder / "locust"
+    access_log = folder / "access.log"
+    run_id = time.strftime("%y%m%d%H%M%S")
+    before = ledger(args.pg)
+    print(f"Serving with gunicorn ({server_text(args)}) on 127.0.0.1…")
+    server = _start_server(args, env, access_log)
+    facts: dict = {}
+    try:
+        facts["login_ms"] = log_in_everyone(f"http://127.0.0.1:{args.port}", plan)
+        facts["alone"] = alone(f"http://127.0.0.1:{args.port}", plan)
+        access_log.write_text("")  # only the requests of the run
+        load_before, server_cpu, locust_cpu = os.getloadavg()[0], tree_cpu(server.pid), os.times()
+        print(f"locust: {users} users for {args.seconds} s…")
+        run_locust(f"http://127.0.0.1:{args.port}", users, args.seconds, plan, result_path, prefix, run_id)
+        facts["server_cpu"] = tree_cpu(server.pid) - server_cpu
+        facts["locust_cpu"] = sum(os.times()[2:4]) - sum(locust_cpu[2:4])
+        facts["load"] = (load_before, os.getloadavg()[0])
+    finally:
+        stop(server)
+    facts["server_times"] = server_times(access_log)
+    result = json.loads(result_path.read_text())
+    stats, failures = read_stats(prefix), read_failures(prefix)
+    return before, run_id, facts, result, stats, failures
+
+
+def _start_server(args, env: dict, access_log: Path):
+    # No keep-alive by default, as behind nginx (HTTP/1.0 to the upstream unless configured):
+    # a kept connection stays with its worker, and while that worker renders a PDF (holding
+    # the GIL) the pages asked on it wait; new connections go to a free worker. A short
+    # keep-alive (gunicorn's 2 s) also races the think time: the server closes an idle
+    # connection just as locust reuses it, and the request fails without reaching Django.
+    return start_gunicorn(
+        env,
+        args.port,
+        args.workers,
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads if args.worker_class == "gthread" else 1),
+        "--timeout",
+        "30",
+        "--keep-alive",
+        str(args.keep_alive),
+        "--access-logfile",
+        str(access_log),
+        "--access-logformat",
+        "%(U)s %(s)s %(D)s",
+    )
 
 
 if __name__ == "__main__":

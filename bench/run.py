@@ -76,6 +76,28 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
 
 
 def main() -> None:
+    args = _arguments()
+    base_env = bench_env()
+    if args.only == "allocation":
+        insert_section(args.out, allocation_report(allocation_run(base_env)))
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    pg_env = {**base_env, "DATABASE_URL": args.pg}
+    sqlite_path = Path("/tmp/portal-bench.sqlite3")
+    sqlite_env = {**base_env, "DATABASE_URL": f"sqlite:///{sqlite_path}"}
+    _fill_databases(args, pg_env, sqlite_env, sqlite_path)
+
+    print("In-process measurements…")
+    pg = json.loads(sh(PYTHON, "bench/inprocess.py", env={**pg_env, "BENCH_QUERIES": "1"}, capture=True))
+    lite = json.loads(sh(PYTHON, "bench/inprocess.py", env=sqlite_env, capture=True))
+    allocation = allocation_run(base_env)
+
+    results = _serve_and_measure(args, pg_env)
+    insert_section(args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation))
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--invoices", type=int, default=200_000)
@@ -88,18 +110,10 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=["allocation"], help="run one section alone: allocation (the cost allocation, no wrk)"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    base_env = bench_env()
-    if args.only == "allocation":
-        insert_section(args.out, allocation_report(allocation_run(base_env)))
-        return
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed: apt-get install -y wrk")
-    pg_env = {**base_env, "DATABASE_URL": args.pg}
-    sqlite_path = Path("/tmp/portal-bench.sqlite3")
-    sqlite_env = {**base_env, "DATABASE_URL": f"sqlite:///{sqlite_path}"}
 
+def _fill_databases(args, pg_env: dict, sqlite_env: dict, sqlite_path: Path) -> None:
     print(f"Filling the databases with {args.invoices:,} invoices…")
     if not args.reuse:
         recreate_database(args.pg)
@@ -109,11 +123,9 @@ def main() -> None:
         fill(sqlite_env, args.invoices, "SQLite")
     sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=pg_env)
 
-    print("In-process measurements…")
-    pg = json.loads(sh(PYTHON, "bench/inprocess.py", env={**pg_env, "BENCH_QUERIES": "1"}, capture=True))
-    lite = json.loads(sh(PYTHON, "bench/inprocess.py", env=sqlite_env, capture=True))
-    allocation = allocation_run(base_env)
 
+def _serve_and_measure(args, pg_env: dict) -> dict:
+    """wrk against each page, served by gunicorn on the PostgreSQL database."""
     print(f"Serving with gunicorn ({args.workers} workers) on 127.0.0.1:{args.port}…")
     server = start_gunicorn(pg_env, args.port, args.workers)
     base = f"http://127.0.0.1:{args.port}"
@@ -132,19 +144,22 @@ def main() -> None:
             ("admin changelist (invoices)", "/beheer/contracts/invoice/", manager),
             ("hello world", "/bench/hello/", ""),
         ]
-        results = {}
-        for label, path, cookie in pages:
-            check_ok(base, path, cookie)
-            results[label] = wrk(base + path, cookie, args.seconds, args.connections)
-            r = results[label]
-            print(
-                f"  {label:<42} {r['rps']:8.1f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  "
-                f"p95 {r['p95_us'] / 1000:7.1f} ms  errors {r['errors']}"
-            )
+        return _measure_pages(base, pages, args)
     finally:
         stop(server)
 
-    insert_section(args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation))
+
+def _measure_pages(base: str, pages: list[tuple[str, str, str]], args) -> dict:
+    results = {}
+    for label, path, cookie in pages:
+        check_ok(base, path, cookie)
+        results[label] = wrk(base + path, cookie, args.seconds, args.connections)
+        r = results[label]
+        print(
+            f"  {label:<42} {r['rps']:8.1f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  "
+            f"p95 {r['p95_us'] / 1000:7.1f} ms  errors {r['errors']}"
+        )
+    return results
 
 
 def _first_municipality_with_invoices(env: dict) -> str:

@@ -274,21 +274,7 @@ def _invoices(
     count: int,
     log: Callable[[str], None],
 ) -> int:
-    first = datetime.date(today.year - 2, 1, 1)
-    participants: dict[int, list[int]] = {}
-    key_shares: dict[tuple[int, int], Decimal] = {}
-    for contract_id, municipality_id, share in ContractParticipation.objects.filter(contract__in=contracts).values_list(
-        "contract_id", "municipality_id", "key_share"
-    ):
-        participants.setdefault(contract_id, []).append(municipality_id)
-        key_shares[(contract_id, municipality_id)] = share or Decimal(0)
-    slots = []  # (contract, municipality id, period start, period end): one possible monthly invoice
-    for contract in contracts:
-        # Invoices arrive within weeks after the month they cover.
-        start, end = max(contract.start_date, first), min(contract.end_date, today - datetime.timedelta(days=3))
-        for month_start, month_end in _months(start, end):
-            if month_end <= end:
-                slots += [(contract, m, month_start, month_end) for m in participants[contract.pk]]
+    slots, key_shares = _invoice_slots(contracts, today)
     if not slots:
         return 0
     picks_per_slot = max(1.0, count / len(slots))
@@ -296,22 +282,12 @@ def _invoices(
     # Each provider numbers its invoices its own way, e.g. MAAS-2026-00413.
     prefixes = {c.provider_id: c.provider.name.split()[-1][:4].upper().replace("Ö", "O") for c in contracts}
     created = 0
-    batch: list[Invoice] = []
     steps: list[tuple[Invoice, list[tuple[str, str, int, datetime.datetime, str]]]] = []
     for n in range(count):
+        # The order of the random draws is the demo's: the same seed gives the same invoices.
         contract, municipality_id, period_start, period_end = slots[rng.randrange(len(slots))]
         invoice_date = min(today, period_end + datetime.timedelta(days=rng.randint(3, 25)))
-        if contract.is_lump_sum:  # an instalment of this municipality's part of the contract sum
-            months = (contract.end_date.year - contract.start_date.year) * 12 + contract.end_date.month
-            months -= contract.start_date.month - 1
-            part = contract.ceiling * key_shares[(contract.pk, municipality_id)] / 100 / months
-            amount = (part / Decimal(picks_per_slot) * Decimal(str(rng.uniform(0.8, 1.0)))).quantize(Decimal("0.01"))
-        else:
-            mu, sigma = SEGMENT_AMOUNT[contract.segment.code]
-            amount = Decimal(str(round(rng.lognormvariate(mu, sigma), 2))).quantize(Decimal("0.01"))
-        if rng.random() < 0.02:
-            amount = -amount.quantize(Decimal("1")) / 4  # credit note: a partial correction
-            amount = amount.quantize(Decimal("0.01"))
+        amount = _invoice_amount(rng, contract, municipality_id, key_shares, picks_per_slot)
         numbers[contract.provider_id] = numbers.get(contract.provider_id, 0) + 1
         registrant = staff[n % len(staff)]
         colleague = staff[(n + 1) % len(staff)]
@@ -332,31 +308,78 @@ def _invoices(
             registered_by=registrant,
             registered_at=datetime.datetime.combine(invoice_date, datetime.time(9), tzinfo=datetime.UTC),
         )
-        batch.append(invoice)
         steps.append((invoice, history))
-        if len(batch) == 5000 or n == count - 1:
-            # Past "received" only with the steps that got it there, checked as the workflow would.
-            Invoice.objects.bulk_create_with_history(
-                [
-                    (
-                        inv,
-                        [
-                            InvoiceTransition(from_status=a, to_status=b, by_id=by, at=at, reason=reason)
-                            for a, b, by, at, reason in history
-                        ],
-                    )
-                    for inv, history in steps
-                ],
-                batch_size=1000,
-            )
-            created += len(batch)
+        if len(steps) == 5000 or n == count - 1:
+            _save_invoices(steps)
+            created += len(steps)
             log(f"  invoices: {created:,} of {count:,}")
-            batch, steps = [], []
+            steps = []
     _fit_ceilings(rng, contracts)
     from contracts.services import rebuild_spending_totals
 
     rebuild_spending_totals()
     return created
+
+
+def _invoice_slots(
+    contracts: list[Contract], today: datetime.date
+) -> tuple[list[tuple[Contract, int, datetime.date, datetime.date]], dict[tuple[int, int], Decimal]]:
+    """Every possible monthly invoice (contract, municipality id, period start, period end) of the last
+    two years, and the key share of each participation."""
+    first = datetime.date(today.year - 2, 1, 1)
+    participants: dict[int, list[int]] = {}
+    key_shares: dict[tuple[int, int], Decimal] = {}
+    for contract_id, municipality_id, share in ContractParticipation.objects.filter(contract__in=contracts).values_list(
+        "contract_id", "municipality_id", "key_share"
+    ):
+        participants.setdefault(contract_id, []).append(municipality_id)
+        key_shares[(contract_id, municipality_id)] = share or Decimal(0)
+    slots = []
+    for contract in contracts:
+        # Invoices arrive within weeks after the month they cover.
+        start, end = max(contract.start_date, first), min(contract.end_date, today - datetime.timedelta(days=3))
+        for month_start, month_end in _months(start, end):
+            if month_end <= end:
+                slots += [(contract, m, month_start, month_end) for m in participants[contract.pk]]
+    return slots, key_shares
+
+
+def _invoice_amount(
+    rng: random.Random,
+    contract: Contract,
+    municipality_id: int,
+    key_shares: dict[tuple[int, int], Decimal],
+    picks_per_slot: float,
+) -> Decimal:
+    if contract.is_lump_sum:  # an instalment of this municipality's part of the contract sum
+        months = (contract.end_date.year - contract.start_date.year) * 12 + contract.end_date.month
+        months -= contract.start_date.month - 1
+        part = contract.ceiling * key_shares[(contract.pk, municipality_id)] / 100 / months
+        amount = (part / Decimal(picks_per_slot) * Decimal(str(rng.uniform(0.8, 1.0)))).quantize(Decimal("0.01"))
+    else:
+        mu, sigma = SEGMENT_AMOUNT[contract.segment.code]
+        amount = Decimal(str(round(rng.lognormvariate(mu, sigma), 2))).quantize(Decimal("0.01"))
+    if rng.random() < 0.02:
+        amount = -amount.quantize(Decimal("1")) / 4  # credit note: a partial correction
+        amount = amount.quantize(Decimal("0.01"))
+    return amount
+
+
+def _save_invoices(steps: list[tuple[Invoice, list[tuple[str, str, int, datetime.datetime, str]]]]) -> None:
+    # Past "received" only with the steps that got it there, checked as the workflow would.
+    Invoice.objects.bulk_create_with_history(
+        [
+            (
+                inv,
+                [
+                    InvoiceTransition(from_status=a, to_status=b, by_id=by, at=at, reason=reason)
+                    for a, b, by, at, reason in history
+                ],
+            )
+            for inv, history in steps
+        ],
+        batch_size=1000,
+    )
 
 
 def _fit_ceilings(rng: random.Random, contracts: list[Contract]) -> None:

@@ -168,6 +168,15 @@ def load_transition_demo() -> int:
     if Programme.objects.exists():
         return 0
     by = User.objects.filter(groups__name="Kwartiermaker").order_by("pk").first()
+    programme = _programme()
+    _frameworks_and_decision(programme)
+    _milestones(programme)
+    _staffing_risks_and_checklist(programme)
+    _reports(programme, by)
+    return 1
+
+
+def _programme() -> Programme:
     programme = Programme.objects.create(
         name="Aansluiting Midden-Limburg bij module 1",
         module=Module.objects.get(number=1),
@@ -178,6 +187,11 @@ def load_transition_demo() -> int:
         ),
     )
     programme.joining.set(Municipality.objects.filter(slug__in=MIDDEN))
+    return programme
+
+
+def _frameworks_and_decision(programme: Programme) -> None:
+    """The frameworks, the go/no-go criteria (all met) and the decision to go."""
     Framework.objects.bulk_create(
         [
             Framework(
@@ -216,6 +230,10 @@ def load_transition_demo() -> int:
         outcome="go",
         note="Aan alle criteria is voldaan; aansluiting per 1 januari 2026.",
     )
+
+
+def _milestones(programme: Programme) -> None:
+    """The decision path with its steps per municipality: done with the milestone, or two in three done later."""
     for n, (name, responsible, start, end, done, per, evidence) in enumerate(MILESTONES):
         milestone = Milestone.objects.create(
             programme=programme,
@@ -237,6 +255,9 @@ def load_transition_demo() -> int:
             elif i % 3 != 2:  # about two in three colleges have fixed their frame
                 step.done_on, step.evidence = D(2026, 10, 1) + datetime.timedelta(days=3 * i), "Collegebesluit"
         MunicipalityStep.objects.bulk_update(steps, ["done_on", "evidence"])
+
+
+def _staffing_risks_and_checklist(programme: Programme) -> None:
     functions = {f.number: f for f in Function.objects.all()}
     StaffingLine.objects.bulk_create(
         StaffingLine(
@@ -268,6 +289,10 @@ def load_transition_demo() -> int:
         ChecklistItem(programme=programme, title=title, basis=basis, done_on=done, position=n)
         for n, (title, basis, done) in enumerate(CHECKLIST)
     )
+
+
+def _reports(programme: Programme, by: User | None) -> None:
+    """Two issued quarterly reports and the draft of the next quarter."""
     for year, quarter, issued_on, summary in (
         (2026, 2, D(2026, 7, 6), "De aansluiting is per 1 januari 2026 een feit; de evaluatie volgt in juli."),
         (2026, 3, D(2026, 10, 5), "De overgang van de medewerkers loopt; twee plaatsingen staan nog open."),
@@ -275,4 +300,3 @@ def load_transition_demo() -> int:
         report = ProgressReport.objects.create(programme=programme, year=year, quarter=quarter, summary=summary)
         issue_report(report, by=by, on=issued_on)
     ProgressReport.objects.create(programme=programme, year=2026, quarter=4)
-    return 1

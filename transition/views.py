@@ -179,13 +179,13 @@ def _item_form(request, pk, item_pk, model, form_class, template):
 @require_http_methods(["GET", "POST"])
 @kwartiermaker_only
 def risk_form(request: HttpRequest, pk: int, item_pk: int | None = None) -> HttpResponse:
-    return _item_form(request, pk, item_pk, Risk, RiskForm, "transition/risk_form.html")
+    return _item_form(request, pk, item_pk, Risk, RiskForm, "transition/item_form.html")
 
 
 @require_http_methods(["GET", "POST"])
 @kwartiermaker_only
 def checklist_form(request: HttpRequest, pk: int, item_pk: int | None = None) -> HttpResponse:
-    return _item_form(request, pk, item_pk, ChecklistItem, ChecklistItemForm, "transition/checklist_form.html")
+    return _item_form(request, pk, item_pk, ChecklistItem, ChecklistItemForm, "transition/item_form.html")
 
 
 @require_http_methods(["GET", "POST"])
