@@ -78,9 +78,7 @@ class OneTimeCodeForm(forms.Form):
         label=_("Code from the app"),
         max_length=12,
         help_text=_("The six digits the authenticator app shows now."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         error_messages={"required": _("Enter the code from the app.")},
     )
 
@@ -104,10 +102,10 @@ class TwoFactorPolicyForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from entity.access import Role
+        from access.policy import role_names
 
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = [(role.value, role.value) for role in Role]
+        self.fields["roles"].choices = [(name, name) for name in role_names()]
 
 
 class ForgottenPasswordForm(PasswordResetForm):

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "csp",
+    "access",
     "entity",
     "municipalities",
     "contracts",

@@ -18,22 +18,13 @@ from django.contrib import admin
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.subjects import subject_names
 from tests.test_admin_registry import EXPECTED as RIGHTS
 from tests.test_admin_registry import REPLACED_ELSEWHERE, registered
 
 D = datetime.date
-ROLES = [
-    "anonymous",
-    "staff",
-    "manager",
-    "db",
-    "ab",
-    "kwartiermaker",
-    "contact_weert",
-    "contact_venlo",
-    "norole",
-    "superuser",
-]
+# One subject per member of ``Role`` and the others (tests/subjects.py), and a superuser.
+ROLES = ["anonymous", *subject_names(), "superuser"]
 IN_ADMIN = ("manager", "superuser")
 # page -> the right it needs (the admin's own rule: a change page without the change right shows
 # the object read-only, the history needs the view right)
@@ -214,8 +205,6 @@ def test_the_pages_of_each_model(client, everyone, objects, label):
 
 def app_labels() -> list[str]:
     return sorted({model._meta.app_label for model in admin.site._registry})
-
-
 
 
 @pytest.mark.parametrize("app_label", [None, *app_labels()])

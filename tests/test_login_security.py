@@ -12,7 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from entity.access import Role
+from access.policy import Role
 from entity.models import TwoFactorPolicy
 from tests.factories import PASSWORD
 

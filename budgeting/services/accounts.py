@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.policy import Capability, can
 from audit.context import acts_as_by
 from budgeting.models import (
     ADOPTED_STATUSES,
@@ -25,7 +26,6 @@ from budgeting.models import (
     needs_explanation,
 )
 from budgeting.services.cycle import _move, budget_totals, current_version, require_seat
-from entity import access
 from entity.models import Body
 from portal.spreadsheets import csv_text
 from portal.textfiles import decode_text, parse_amount, read_csv
@@ -108,7 +108,7 @@ def accounts_summary(accounts: AnnualAccounts) -> AccountsSummary:
 @transaction.atomic
 @acts_as_by
 def open_accounts(budget: Budget, *, by) -> AnnualAccounts:
-    if not access.has_role(by, *access.OFFICE_ROLES):
+    if not can(by, Capability.PREPARE_DOCUMENTS):
         raise PermissionDenied(_("Only the office prepares the annual accounts."))
     current = current_version(budget.module, budget.year)
     if current is None or current.pk != budget.pk:
