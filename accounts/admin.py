@@ -5,7 +5,7 @@ permissions and set their password; django-otp's device admins show a device's s
 code. Here a manager keeps the office's accounts (names, e-mail, active, portal roles, contact
 link, board seats) and sees that a second factor exists and can remove it, nothing more. A new
 account gets an invitation to choose its own password; a manager can send a new link. The rules
-are in ``entity/access.py``; what happens in ``accounts/services.py``.
+are in ``access/policy.py``; what happens in ``accounts/services.py``.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from access import policy
 from accounts import services as accounts
 from accounts.models import TwoFactorPolicy
 from audit.reference_admin import ReferenceDataAdmin
-from entity import access
-from entity.access import Role
 from entity.models import BoardSeat, MunicipalityContact
 
 logger = logging.getLogger(__name__)
@@ -75,11 +74,11 @@ class AccountForm(forms.ModelForm):
         if "roles" not in self.fields:
             return
         current = accounts.role_names(account) if account else set()
-        assignable = access.assignable_roles(self.editor)
+        assignable = policy.assignable_role_names(self.editor)
         roles = self.fields["roles"]
-        roles.choices = [(r.value, r.value) for r in Role if r in assignable or r.value in current]
+        roles.choices = [(name, name) for name in policy.role_names() if name in assignable or name in current]
         roles.initial = sorted(current)
-        if not access.can_change_roles_of(self.editor, account):
+        if not policy.can_change_roles_of(self.editor, account):
             roles.disabled = True
             if "is_active" in self.fields:
                 self.fields["is_active"].disabled = True
@@ -96,13 +95,13 @@ class AccountInlinePermissions:
     account (another manager's, a superuser's) only sees them."""
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return super().has_add_permission(request, obj) and access.can_change_account(request.user, obj)
+        return super().has_add_permission(request, obj) and policy.can_change_account(request.user, obj)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and access.can_change_account(request.user, obj)
+        return super().has_change_permission(request, obj) and policy.can_change_account(request.user, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and access.can_change_account(request.user, obj)
+        return super().has_delete_permission(request, obj) and policy.can_change_account(request.user, obj)
 
 
 class MunicipalityContactInline(AccountInlinePermissions, admin.StackedInline):
@@ -169,16 +168,16 @@ class AccountAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
 
-    # --- Who may do what (entity/access.py) ---
+    # --- Who may do what (access/policy.py) ---
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and access.can_manage_accounts(request.user)
+        return super().has_add_permission(request) and policy.can_manage_accounts(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and access.can_change_account(request.user, obj)
+        return super().has_change_permission(request, obj) and policy.can_change_account(request.user, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return access.can_delete_accounts(request.user)
+        return policy.can_delete_accounts(request.user)
 
     # --- Columns and read-only fields ---
 
@@ -189,7 +188,7 @@ class AccountAdmin(admin.ModelAdmin):
     @admin.display(description=_("roles"))
     def role_list(self, obj: User) -> str:
         names = {g.name for g in obj.groups.all()}
-        return ", ".join(r.value for r in Role if r.value in names)
+        return ", ".join(name for name in policy.role_names() if name in names)
 
     # The same name as the form field: a read-only page (someone else's manager account) shows it.
     roles = role_list

@@ -42,10 +42,10 @@ class TwoFactorPolicyForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from entity.access import Role
+        from access.policy import role_names
 
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = [(role.value, role.value) for role in Role]
+        self.fields["roles"].choices = [(name, name) for name in role_names()]
 
 
 class ForgottenPasswordForm(PasswordResetForm):

@@ -1,6 +1,6 @@
 """Login security as plain functions: lockouts (django-axes) and two-factor login (django-otp).
 
-The views only call these; who may call them is decided in ``entity/access.py``. Every action a
+The views only call these; who may call them is decided in ``access/policy.py``. Every action a
 manager takes on someone else's login (unlock, removing a lost phone) is written to Django's
 admin log on that user, so ``/beheer/`` shows who did it and when in the user's history.
 """
@@ -22,7 +22,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,9 +31,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from access.policy import implicit_role_names, role_names
 from accounts.models import TwoFactorPolicy
-from entity import access
-from entity.access import Role
 
 BACKUP_CODE_COUNT = 8
 APP_DEVICE_NAME = "Authenticator-app"
@@ -97,17 +96,27 @@ def unlock(attempt: AccessAttempt, by: User) -> int:
 # --- Two-factor policy -----------------------------------------------------------------------
 
 
+def two_factor_required(user: Any) -> bool:
+    """A manager requires a second factor for one of the user's roles."""
+    if not user.is_authenticated:
+        return False
+    # One query on every page of a logged-in user (the middleware asks), joined to the groups; a
+    # superuser also counts for the roles it has without their group (the manager's).
+    mine = Q(group__user=user) | Q(group__name__in=implicit_role_names(user))
+    return TwoFactorPolicy.objects.filter(mine, required=True).exists()
+
+
 def required_roles() -> set[str]:
     return set(TwoFactorPolicy.objects.filter(required=True).values_list("group__name", flat=True))
 
 
 @transaction.atomic
 def set_required_roles(names: set[str], by: User) -> None:
-    """Require a second factor for exactly the roles in ``names`` (group names of ``Role``)."""
-    for role in Role:
-        group, _created = Group.objects.get_or_create(name=role.value)
+    """Require a second factor for exactly the roles in ``names`` (their group names)."""
+    for role in role_names():
+        group, _created = Group.objects.get_or_create(name=role)
         policy, created = TwoFactorPolicy.objects.get_or_create(group=group)
-        required = role.value in names
+        required = role in names
         if created or policy.required != required:
             policy.required = required
             policy.changed_by = by
@@ -126,7 +135,7 @@ def pending_step(user: Any) -> Step | None:
     # The app is the device that counts: backup codes only come with it (one query per page).
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return Step.VERIFY
-    if access.two_factor_required(user):
+    if two_factor_required(user):
         return Step.ENROL
     return None
 

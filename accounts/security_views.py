@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from access.policy import Capability, requires
 from accounts import login_security as security
 from accounts.forms import BackupCodeForm, OneTimeCodeForm, TwoFactorPolicyForm
-from accounts.login_security import Step
-from entity.access import Role, role_required, two_factor_required
+from accounts.login_security import Step, two_factor_required
 
 PENDING_KEY = "two_factor_pending_key"
 NEW_CODES = "two_factor_new_codes"
@@ -160,7 +160,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(Role.MANAGER)
+@requires(Capability.MANAGE_LOGIN_SECURITY)
 def lockouts(request: HttpRequest) -> HttpResponse:
     context = {
         "lockouts": security.lockouts_with_end(),
@@ -171,7 +171,7 @@ def lockouts(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.MANAGER)
+@requires(Capability.MANAGE_LOGIN_SECURITY)
 def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = get_object_or_404(AccessAttempt, pk=pk)
     security.unlock(attempt, by=request.user)
@@ -183,7 +183,7 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(Role.MANAGER)
+@requires(Capability.MANAGE_LOGIN_SECURITY)
 def policy(request: HttpRequest) -> HttpResponse:
     form = TwoFactorPolicyForm(
         request.POST if request.method == "POST" else None, initial={"roles": sorted(security.required_roles())}
@@ -196,13 +196,13 @@ def policy(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(Role.MANAGER)
+@requires(Capability.MANAGE_LOGIN_SECURITY)
 def two_factor_users(request: HttpRequest) -> HttpResponse:
     return render(request, "account/two_factor_users.html", {"users": security.users_with_two_factor()})
 
 
 @require_POST
-@role_required(Role.MANAGER)
+@requires(Capability.MANAGE_LOGIN_SECURITY)
 def reset(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     security.reset_devices(user, by=request.user)

@@ -3,7 +3,7 @@
 the guards that keep superuser status, permissions and the manager role out of a manager's
 reach on every path, not only in the admin's form.
 
-Who may do what is decided in ``entity/access.py``; the admin (``accounts/admin.py``) and
+Who may do what is decided in ``access/policy.py``; the admin (``accounts/admin.py``) and
 the views (``accounts/account_views.py``) only call these.
 """
 
@@ -33,11 +33,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from access import policy
 from accounts.models import PasswordResetRequest
 from audit.context import current_user
 from audit.services import record_transition
-from entity import access
-from entity.access import Role
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def record(by: User, account: User, message: str) -> None:
 
 
 def role_names(account: User) -> set[str]:
-    return set(account.groups.filter(name__in=[r.value for r in Role]).values_list("name", flat=True))
+    return set(account.groups.filter(name__in=policy.role_names()).values_list("name", flat=True))
 
 
 @transaction.atomic
@@ -72,12 +71,12 @@ def set_roles(account: User, roles: Iterable[str], by: User) -> None:
     /beheer/ (is_staff) follows the manager role."""
     wanted = set(roles)
     current = role_names(account)
-    allowed = {r.value for r in access.assignable_roles(by)}
+    allowed = policy.assignable_role_names(by)
     if (wanted ^ current) - allowed:
         raise PermissionDenied(_("Only a superuser grants or removes the manager role."))
     account.groups.remove(*Group.objects.filter(name__in=current - wanted))
     account.groups.add(*Group.objects.filter(name__in=wanted - current))
-    staff = account.is_superuser or Role.MANAGER.value in wanted
+    staff = account.is_superuser or policy.manager_group_name() in wanted
     if account.is_staff != staff:
         account.is_staff = staff
         account.save(update_fields=["is_staff"])
@@ -210,7 +209,7 @@ def guard_group_membership(sender: Any, instance: Any, action: str, reverse: boo
     """Joining or leaving the manager group (from either side of the relation)."""
     if action not in ("pre_add", "pre_remove", "pre_clear") or _acting_non_superuser() is None:
         return
-    manager = Group.objects.filter(name=Role.MANAGER.value).values_list("pk", flat=True).first()
+    manager = Group.objects.filter(name=policy.manager_group_name()).values_list("pk", flat=True).first()
     if reverse:
         touched = instance.pk == manager
     elif action == "pre_clear":

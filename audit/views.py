@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from access.policy import Capability, requires
 from audit.models import AuditEntry
 from audit.presentation import history_rows
 from audit.registry import history_models
-from entity import access
 
 PER_PAGE = 50
 
@@ -30,9 +29,8 @@ def _content_type(label: str) -> ContentType:
 
 
 @require_GET
+@requires(Capability.READ_HISTORY)
 def history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
-    if not access.can_see_history(request.user):
-        raise PermissionDenied
     content_type = _content_type(model)
     obj = content_type.model_class()._base_manager.filter(pk=pk).first()
     entries = AuditEntry.objects.for_object(content_type, pk).select_related("content_type")

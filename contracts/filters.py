@@ -17,8 +17,9 @@ from contracts.models import (
     Provider,
     Segment,
 )
-from entity import access
+from contracts.visibility import visible_contracts
 from entity.forms import DateInput, FastSelect
+from municipalities.visibility import visible_municipalities
 
 
 class ContractFilter(django_filters.FilterSet):
@@ -56,7 +57,7 @@ class ContractFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["municipality"].queryset = access.visible_municipalities(user)
+        self.filters["municipality"].queryset = visible_municipalities(user)
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -107,8 +108,8 @@ class InvoiceFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["municipality"].queryset = access.visible_municipalities(user)
-        self.filters["contract"].queryset = access.visible_contracts(user).only("pk", "reference", "title")
+        self.filters["municipality"].queryset = visible_municipalities(user)
+        self.filters["contract"].queryset = visible_contracts(user).only("pk", "reference", "title")
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(invoice_number__icontains=value) | Q(declaration_reference__icontains=value))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from access.policy import Capability, any_role_required, can, can_change_log_entry, is_internal, requires
 from contracts.filters import ContractFilter, InvoiceFilter
 from contracts.forms import (
     BulkStepForm,
@@ -30,12 +31,10 @@ from contracts.imports import FORMATS, import_upload
 from contracts.models import ContractLogEntry, InvoiceStatus, InvoiceTransitionError
 from contracts.services import bulk_move, contract_spending
 from contracts.tables import ContractTable, InvoiceTable, TotalsPaginator, invoice_rows
-from entity import access
-from entity.access import OFFICE_ROLES
+from contracts.visibility import get_contract_for_user, get_invoice_for_user, visible_contracts, visible_invoices
+from municipalities.visibility import visible_municipalities
 from portal import spreadsheets
 from portal.templatetags.portal import money
-
-office_only = access.role_required(*OFFICE_ROLES)
 
 CONTRACT_COLUMNS = [
     ("kenmerk", lambda c: c.reference),
@@ -77,10 +76,10 @@ def filter_panel(request: HttpRequest, filters) -> str:
     list page. At worst a contract added in the last minute is missing from the dropdown for
     a moment; what a user submits is still checked against the live data."""
     user = request.user
-    if access.is_internal(user):
+    if is_internal(user):
         scope = "region"
     else:
-        scope = ",".join(str(pk) for pk in access.visible_municipalities(user).values_list("pk", flat=True))
+        scope = ",".join(str(pk) for pk in visible_municipalities(user).values_list("pk", flat=True))
     query = request.GET.copy()
     for name in ("page", "sort", "export"):
         query.pop(name, None)
@@ -103,9 +102,9 @@ def _export(request: HttpRequest, queryset, columns, name: str) -> HttpResponse 
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def contract_list(request: HttpRequest) -> HttpResponse:
-    contracts = access.visible_contracts(request.user).select_related("provider", "segment")
+    contracts = visible_contracts(request.user).select_related("provider", "segment")
     filters = ContractFilter(request.GET or None, queryset=contracts, user=request.user)
     table = ContractTable(filters.qs, order_by=request.GET.get("sort", "reference"))
     download = _export(request, table.data.data, CONTRACT_COLUMNS, "contracten")
@@ -119,20 +118,24 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             "filter": filters,
             "filter_panel": filter_panel(request, filters),
             "table": table,
-            "can_edit": access.can_edit_contracts(request.user),
+            "can_edit": can(request.user, Capability.EDIT_CONTRACTS),
         },
     )
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contract, can_edit = access.get_contract_for_user(request.user, pk)
-    own = access.visible_municipalities(request.user)
+    contract, can_edit = get_contract_for_user(request.user, pk)
+    own = visible_municipalities(request.user)
     spending = contract_spending(contract)
-    if not access.is_internal(request.user):
+    if not is_internal(request.user):
         spending.rows = [r for r in spending.rows if r.municipality in own]
-    log = contract.log_entries.select_related("author") if access.can_see_contract_log(request.user) else None
+    log = None
+    if can(request.user, Capability.SEE_CONTRACT_LOG):
+        # Each entry with whether this user may remove it (a manager any, staff their own).
+        entries = contract.log_entries.select_related("author")
+        log = [(entry, can_change_log_entry(request.user, entry)) for entry in entries]
     return render(
         request,
         "contracts/contract_detail.html",
@@ -143,11 +146,11 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "log": log,
             "log_form": LogEntryForm() if can_edit else None,
             "tariff_lines": contract.tariff_lines.all(),
-            "recent_invoices": access.visible_invoices(request.user)
+            "recent_invoices": visible_invoices(request.user)
             .filter(contract=contract)
             .select_related("municipality")
             .order_by("-invoice_date", "-id")[:10],
-            "is_internal": access.is_internal(request.user),
+            "is_internal": is_internal(request.user),
         },
     )
 
@@ -166,22 +169,22 @@ def _contract_form(request: HttpRequest, contract=None) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@office_only
+@requires(Capability.EDIT_CONTRACTS)
 def contract_create(request: HttpRequest) -> HttpResponse:
     return _contract_form(request)
 
 
 @require_http_methods(["GET", "POST"])
-@office_only
+@requires(Capability.EDIT_CONTRACTS)
 def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contract, _can_edit = access.get_contract_for_user(request.user, pk)
+    contract, _can_edit = get_contract_for_user(request.user, pk)
     return _contract_form(request, contract)
 
 
 @require_POST
-@office_only
+@requires(Capability.EDIT_CONTRACTS)
 def log_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
-    contract, _can_edit = access.get_contract_for_user(request.user, pk)
+    contract, _can_edit = get_contract_for_user(request.user, pk)
     form = LogEntryForm(request.POST)
     if form.is_valid():
         form.instance.contract, form.instance.author = contract, request.user
@@ -197,11 +200,11 @@ def log_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@office_only
+@requires(Capability.EDIT_CONTRACTS)
 def log_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    contract, _can_edit = access.get_contract_for_user(request.user, pk)
+    contract, _can_edit = get_contract_for_user(request.user, pk)
     entry = get_object_or_404(ContractLogEntry, pk=entry_pk, contract=contract)
-    if not access.can_change_log_entry(request.user, entry):
+    if not can_change_log_entry(request.user, entry):
         raise PermissionDenied
     entry.delete()
     messages.success(request, _("Entry removed from the log."))
@@ -209,9 +212,9 @@ def log_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespon
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
-    invoices = access.visible_invoices(request.user)
+    invoices = visible_invoices(request.user)
     filters = InvoiceFilter(request.GET or None, queryset=invoices, user=request.user)
     table = InvoiceTable([], order_by=request.GET.get("sort", "-invoice_date"))
     ordered = filters.qs.order_by(*_ordering(table))
@@ -231,8 +234,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "table": table,
             "page": page,
             "paginator": paginator,
-            "rows": invoice_rows(page.object_list, selectable=access.can_edit_contracts(request.user)),
-            "can_edit": access.can_edit_contracts(request.user),
+            "rows": invoice_rows(page.object_list, selectable=can(request.user, Capability.PROCESS_INVOICES)),
+            "can_edit": can(request.user, Capability.REGISTER_INVOICES),
             "bulk_form": BulkStepForm(),
         },
     )
@@ -249,9 +252,9 @@ def _ordering(table: InvoiceTable) -> list[str]:
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice, can_edit = access.get_invoice_for_user(request.user, pk)
+    invoice, can_edit = get_invoice_for_user(request.user, pk)
     return render(
         request,
         "contracts/invoice_detail.html",
@@ -270,7 +273,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _invoice_form(request: HttpRequest, invoice=None) -> HttpResponse:
-    form = InvoiceForm(request.POST or None, instance=invoice, contracts=access.visible_contracts(request.user))
+    form = InvoiceForm(request.POST or None, instance=invoice, contracts=visible_contracts(request.user))
     if request.method == "POST" and form.is_valid():
         if invoice is None:
             form.instance.registered_by = request.user
@@ -286,15 +289,15 @@ def _invoice_form(request: HttpRequest, invoice=None) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@office_only
+@requires(Capability.REGISTER_INVOICES)
 def invoice_create(request: HttpRequest) -> HttpResponse:
     return _invoice_form(request)
 
 
 @require_http_methods(["GET", "POST"])
-@office_only
+@requires(Capability.REGISTER_INVOICES)
 def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice, _can_edit = access.get_invoice_for_user(request.user, pk)
+    invoice, _can_edit = get_invoice_for_user(request.user, pk)
     if invoice.status != InvoiceStatus.RECEIVED:
         messages.error(request, _("Only an invoice that has not been checked yet can be changed."))
         return redirect(invoice)
@@ -302,9 +305,9 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@office_only
+@requires(Capability.PROCESS_INVOICES)
 def invoice_step(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice, _can_edit = access.get_invoice_for_user(request.user, pk)
+    invoice, _can_edit = get_invoice_for_user(request.user, pk)
     form = StepForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Unknown step."))
@@ -323,9 +326,9 @@ def invoice_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@office_only
+@requires(Capability.PROCESS_INVOICES)
 def invoice_bulk(request: HttpRequest) -> HttpResponse:
-    form = BulkStepForm(request.POST, invoices=access.visible_invoices(request.user))
+    form = BulkStepForm(request.POST, invoices=visible_invoices(request.user))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
         back = "contracts:invoices"
@@ -356,7 +359,7 @@ def invoice_bulk(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@office_only
+@requires(Capability.REGISTER_INVOICES)
 def invoice_import(request: HttpRequest) -> HttpResponse:
     form = InvoiceImportForm(request.POST or None, request.FILES or None)
     result = None

@@ -258,7 +258,7 @@ class MunicipalityContact(models.Model):
         return f"{self.user.get_full_name() or self.user} ({self.municipality})"
 
     def save(self, *args, **kwargs) -> None:
-        from entity import access
+        from municipalities.visibility import grant_municipality, revoke_municipality
 
         with transaction.atomic():
             previous = (
@@ -268,5 +268,5 @@ class MunicipalityContact(models.Model):
             )
             super().save(*args, **kwargs)
             if previous and previous != self.municipality_id:
-                access.revoke_municipality(self.user, Municipality.objects.get(pk=previous))
-            access.grant_municipality(self.user, self.municipality)
+                revoke_municipality(self.user, Municipality.objects.get(pk=previous))
+            grant_municipality(self.user, self.municipality)

@@ -48,13 +48,13 @@ def ensure_reference_rows(sender: Any, **kwargs: Any) -> None:
     migrations have run, so a data migration cannot assign them on a fresh database."""
     from django.apps import apps
 
-    from entity.access import Role
+    from access.policy import manager_group_name
 
     if not apps.is_installed("entity"):
         return
     roles_and_functions = importlib.import_module("entity.migrations.0002_roles_and_functions")
     roles_and_functions.forwards(apps, None)
-    group = Group.objects.get(name=Role.MANAGER.value)
+    group = Group.objects.get(name=manager_group_name())
     perms = Permission.objects.filter(content_type__app_label__in=MANAGER_ADMIN_MODELS.keys()).select_related(
         "content_type"
     )
@@ -76,6 +76,6 @@ def ensure_reference_rows(sender: Any, **kwargs: Any) -> None:
 
 
 def revoke_contact_permission(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from entity import access
+    from municipalities.visibility import revoke_municipality
 
-    access.revoke_municipality(instance.user, instance.municipality)
+    revoke_municipality(instance.user, instance.municipality)

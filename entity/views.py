@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from entity import access
+from access.policy import Capability, any_role_required, requires
 from entity.forms import ReferenceDateForm
 from entity.models import BoardSeat, Body, Function, Module, SeatPosition
 from entity.services import participant_shares
@@ -20,14 +20,14 @@ def modules_today(today: datetime.date) -> list[tuple[Module, list[Municipality]
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def module_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     return render(request, "entity/module_list.html", {"modules": modules_today(today), "today": today})
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def module_detail(request: HttpRequest, number: int) -> HttpResponse:
     module = get_object_or_404(Module, number=number)
     form = ReferenceDateForm(request.GET if "datum" in request.GET else None)
@@ -35,7 +35,7 @@ def module_detail(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_bound or form.is_valid():
         form = ReferenceDateForm(initial={"datum": date})  # the picker shows the date in use
     shares = participant_shares(module, date)
-    visible = set(access.visible_municipalities(request.user).values_list("pk", flat=True))
+    visible = set(visible_municipalities(request.user).values_list("pk", flat=True))
     return render(
         request,
         "entity/module_detail.html",
@@ -53,7 +53,7 @@ def module_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @require_GET
-@access.role_required(*access.INTERNAL_ROLES)
+@requires(Capability.SEE_WHOLE_REGION)
 def organisation(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     seats = BoardSeat.objects.active_on(today).select_related("person", "municipality")

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from entity import access
+from access.navigation import navigation as menu
+from access.policy import role_names_of
 
 MANAGER_SECURITY_PAGES = {"lockouts", "two_factor_policy", "two_factor_users"}
 
@@ -35,7 +36,7 @@ def navigation(request: HttpRequest) -> dict:
     pending = getattr(request, "two_factor_pending", None) is not None
     return {
         "two_factor_pending": pending,
-        "nav_items": [] if pending else access.navigation(user),
+        "nav_items": [] if pending else menu(user),
         "nav_section": _section(request),
-        "user_roles": sorted(role.value for role in access.roles_of(user)),
+        "user_roles": role_names_of(user),
     }

@@ -17,13 +17,15 @@ from budgeting.services import (
     waiting_for_general_board,
 )
 from contracts.models import OPEN_STATUSES, Contract, Invoice, InvoiceStatus
-from entity import access
-from entity.access import Role
+from access.policy import Capability, can, has_any_role, is_internal
+from budgeting.visibility import visible_accounts, visible_budgets
 from entity.models import BoardSeat, Membership, Module
 from entity.services import participation_changes
 from entity.views import modules_today
 from municipalities.models import Municipality
+from municipalities.visibility import own_municipality
 from transition import services as transition_services
+from transition.visibility import visible_programmes
 
 EXPIRY_MONTHS = 6
 
@@ -47,43 +49,42 @@ def _office_worklist(user, today: datetime.date) -> dict:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user, today = request.user, timezone.localdate()
-    context: dict = {"today": today, "has_role": access.has_any_role(user)}
-    if access.is_internal(user):
+    context: dict = {"today": today, "uses_portal": has_any_role(user)}
+    if is_internal(user):
         context["modules"] = modules_today(today)
         # A window wide enough to show the joining of 1-1-2026 during the whole transition.
         context["changes"] = participation_changes(
             today - datetime.timedelta(days=366), today + datetime.timedelta(days=731)
         )
-    own = access.own_municipality(user)
+    own = own_municipality(user)
     if own is not None:
         own_today = Municipality.objects.with_inhabitants_on(today).get(pk=own.pk)
         context["own"] = own_today
         context["own_modules"] = Module.objects.filter(
             pk__in=Membership.objects.active_on(today).filter(municipality=own).values("module")
         )
-        if not access.is_internal(user):
+        if not is_internal(user):
             context["with_the_council"] = [
                 (budget, budget.council_views.filter(municipality=own).first())
-                for budget in access.visible_budgets(user).filter(status="councils").select_related("module")
+                for budget in visible_budgets(user).filter(status="councils").select_related("module")
             ]
             # Its cost-allocation statements: the budgets and accounts it can see, newest first.
             documents = [
-                *access.visible_budgets(user).exclude(status="superseded").select_related("module")[:6],
-                *access.visible_accounts(user).select_related("budget__module")[:3],
+                *visible_budgets(user).exclude(status="superseded").select_related("module")[:6],
+                *visible_accounts(user).select_related("budget__module")[:3],
             ]
             context["statements"] = [d for d in documents if has_statement(d, own)]
-    if access.can_edit_contracts(user):
+    if can(user, Capability.PROCESS_INVOICES):
         context.update(_office_worklist(user, today))
         context["budget_deadlines"] = upcoming_deadlines(today)
-    if access.can_edit_programme(user):
+    if can(user, Capability.STEER_PROGRAMME):
         context["programme_attention"] = [
-            (programme, *transition_services.attention(programme, today))
-            for programme in access.visible_programmes(user)
+            (programme, *transition_services.attention(programme, today)) for programme in visible_programmes(user)
         ]
-    if access.has_role(user, Role.DAILY_BOARD):
+    if can(user, Capability.TAKE_DB_STEP):
         context["db_queue"] = waiting_for_daily_board()
-    if access.has_role(user, Role.GENERAL_BOARD):
+    if can(user, Capability.DECIDE_AS_AB):
         context["ab_queue"] = waiting_for_general_board()
-    if access.has_role(user, Role.DAILY_BOARD, Role.GENERAL_BOARD):
+    if can(user, Capability.TAKE_DB_STEP) or can(user, Capability.DECIDE_AS_AB):
         context["seats"] = BoardSeat.objects.filter(person=user).active_on(today).select_related("municipality")
     return render(request, "pages/home.html", context)

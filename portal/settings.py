@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "csp",
     # Shared helpers (money, uploads, the template filters of {% load portal %}); the project itself.
     "portal",
+    # The access policy: roles and what each may do.
+    "access",
     "entity",
     "municipalities",
     "contracts",

@@ -7,10 +7,11 @@ import os
 import pytest
 from django.core.management import call_command
 
-from entity.access import Role
+from access.policy import Role
 from entity.models import MunicipalityContact
 from municipalities.models import Municipality
 from tests.factories import PASSWORD, UserFactory
+from tests.subjects import OTHER_SUBJECTS, ROLE_SUBJECTS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,18 +114,10 @@ def norole_user(db):
 
 
 @pytest.fixture
-def users(staff_user, manager_user, db_user, ab_user, kwartiermaker_user, contact_weert, contact_venlo, norole_user):
-    """Every role by name, for permission matrices."""
-    return {
-        "staff": staff_user,
-        "manager": manager_user,
-        "db": db_user,
-        "ab": ab_user,
-        "kwartiermaker": kwartiermaker_user,
-        "contact_weert": contact_weert,
-        "contact_venlo": contact_venlo,
-        "norole": norole_user,
-    }
+def users(request, db):
+    """Every role by name, for permission matrices (made in this order, as the pks show)."""
+    fixtures = dict(ROLE_SUBJECTS[role] for role in Role) | OTHER_SUBJECTS
+    return {name: request.getfixturevalue(fixture) for name, fixture in fixtures.items()}
 
 
 @pytest.fixture

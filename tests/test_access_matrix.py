@@ -3,7 +3,12 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-ROLES = ["anonymous", "staff", "manager", "db", "ab", "kwartiermaker", "contact_weert", "contact_venlo", "norole"]
+from access.policy import Role, roles_of
+from tests.subjects import ROLE_SUBJECTS, subject_names
+
+# One subject per member of ``Role`` (tests/subjects.py), then Venlo's contact and a user without a
+# role: a new role is a new column, and every expectation below must say what it gets.
+ROLES = ["anonymous", *subject_names()]
 INTERNAL = {"staff": 200, "manager": 200, "db": 200, "ab": 200, "kwartiermaker": 200}
 
 # url name -> (kwargs, {role: expected status}); anonymous is always sent to the login page.
@@ -123,7 +128,6 @@ EXPECTED.update(
         # Who changed what: managers and the AB (the "db" user also sits in the AB; a DB member
         # outside it gets 403, tested in tests/audit/test_history_page.py).
         "audit:history": ({"model": "contracts.invoice", "pk": "weert_invoice"}, HISTORY),
-
         # Login security: everyone their own second factor, the manager the lockouts and policy.
         "account:two_factor": ({}, EVERYONE),
         "account:two_factor_enrol": ({}, EVERYONE),
@@ -168,6 +172,13 @@ def named_patterns(resolver=None, namespace=""):
             yield from named_patterns(pattern, ns)
         elif isinstance(pattern, URLPattern) and pattern.name:
             yield f"{namespace}{pattern.name}"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_has_a_subject_that_holds_it(users, role):
+    subject = ROLE_SUBJECTS[role][0]
+    assert role in roles_of(users[subject])
+    assert all(subject in expected for _kwargs, expected in EXPECTED.values()), subject
 
 
 def test_every_url_has_an_entry():

@@ -2,7 +2,7 @@
 its list, add, change, delete and history page, on real objects.
 
 Who reaches /beheer/ at all is `is_staff`: only managers have it (tests/conftest.py, the demo
-users in entity/demo_data.py), and a superuser. Everyone else, anonymous or logged in with any
+users in pages/demo_data.py), and a superuser. Everyone else, anonymous or logged in with any
 other role, is sent to the admin's login page. What a manager or superuser then gets on a page
 follows from the rights in tests/test_admin_registry.py (which lists them per ModelAdmin and
 role); the object-level exceptions are listed here. tests/test_access_matrix.py covers the
@@ -18,22 +18,13 @@ from django.contrib import admin
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.subjects import subject_names
 from tests.test_admin_registry import EXPECTED as RIGHTS
 from tests.test_admin_registry import REPLACED_ELSEWHERE, registered
 
 D = datetime.date
-ROLES = [
-    "anonymous",
-    "staff",
-    "manager",
-    "db",
-    "ab",
-    "kwartiermaker",
-    "contact_weert",
-    "contact_venlo",
-    "norole",
-    "superuser",
-]
+# One subject per member of ``Role`` and the others (tests/subjects.py), and a superuser.
+ROLES = ["anonymous", *subject_names(), "superuser"]
 IN_ADMIN = ("manager", "superuser")
 # page -> the right it needs (the admin's own rule: a change page without the change right shows
 # the object read-only, the history needs the view right)
@@ -200,7 +191,7 @@ def test_every_registered_model_has_its_pages_here():
 def test_the_pages_of_each_model(client, everyone, objects, label):
     model_admin = registered()[label]
     if REPLACED_ELSEWHERE.get(label) == type(model_admin).__module__:
-        pytest.xfail(f"{label}: {type(model_admin).__module__} is replaced in entity/account_admin.py")
+        pytest.xfail(f"{label}: {type(model_admin).__module__} is replaced in accounts/admin.py")
     wrong = []
     for page, url in admin_urls(label, objects[label]).items():
         for role in ROLES:
@@ -215,8 +206,6 @@ def test_the_pages_of_each_model(client, everyone, objects, label):
 
 def app_labels() -> list[str]:
     return sorted({model._meta.app_label for model in admin.site._registry})
-
-
 
 
 @pytest.mark.parametrize("app_label", [None, *app_labels()])

@@ -29,7 +29,7 @@ REFERENCE = ("vacd", "vacd")
 EXPECTED: dict[str, tuple[str, str]] = {
     # The trail: read by managers, changed by nobody.
     "audit.AuditEntry": READ_ONLY_FOR_BOTH,
-    # Accounts (entity/account_admin.py, finding 1): managers keep accounts but never delete one,
+    # Accounts (accounts/admin.py, finding 1): managers keep accounts but never delete one,
     # and never edit the roles (groups) themselves.
     "auth.User": ("vac", "vacd"),
     "auth.Group": ("v", "vacd"),
@@ -75,7 +75,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
 }
 
 # The account and device admins are replaced on another branch of issue 13 (finding 1 and 2)
-# in entity/account_admin.py. While Django's or django-otp's own admin is still registered,
+# in accounts/admin.py. While Django's or django-otp's own admin is still registered,
 # its row is expected to fail; once the replacement is registered the row is checked in full.
 REPLACED_ELSEWHERE = {
     "auth.User": "django.contrib.auth.admin",
@@ -113,7 +113,7 @@ def test_every_registered_admin_is_in_the_table():
 def test_what_each_role_may_do(everyone, label):
     model_admin = registered()[label]
     if REPLACED_ELSEWHERE.get(label) == type(model_admin).__module__:
-        pytest.xfail(f"{label}: {type(model_admin).__module__} is replaced in entity/account_admin.py")
+        pytest.xfail(f"{label}: {type(model_admin).__module__} is replaced in accounts/admin.py")
     manager, superuser = EXPECTED[label]
     got = {role: rights(model_admin, everyone[role]) for role in ROLES}
     assert got == {**dict.fromkeys(WITHOUT_ADMIN, ""), "manager": manager, "superuser": superuser}

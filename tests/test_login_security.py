@@ -12,8 +12,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from access.policy import Role
 from accounts.models import TwoFactorPolicy
-from entity.access import Role
 from tests.factories import PASSWORD
 
 LOCKED = "Te veel mislukte inlogpogingen"

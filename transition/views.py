@@ -2,7 +2,7 @@
 the function inventory, risks, the staff checklist, the go/no-go decision and the reports.
 
 The kwartiermaker edits; the boards, staff and manager read; a municipality contact sees the
-steps of its own municipality and the issued reports (`entity.access`)."""
+steps of its own municipality and the issued reports (`access.policy`, `transition.visibility`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from entity import access
-from entity.access import Role
+from access.policy import Capability, any_role_required, can, requires
+from municipalities.visibility import own_municipality
 from portal.pdf import pdf_response
 from transition import services
 from transition.forms import (
@@ -32,29 +32,30 @@ from transition.forms import (
     StepsForm,
 )
 from transition.models import ChecklistItem, Milestone, ProgressReport, Risk, StaffingChange
+from transition.visibility import get_programme_for_user, get_report_for_user, visible_programmes, visible_reports
 
-kwartiermaker_only = access.role_required(Role.KWARTIERMAKER)
-internal_only = access.role_required(*access.INTERNAL_ROLES)
+kwartiermaker_only = requires(Capability.STEER_PROGRAMME)
+internal_only = requires(Capability.SEE_WHOLE_PROGRAMME)
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def index(request: HttpRequest) -> HttpResponse:
-    programmes = list(access.visible_programmes(request.user))
+    programmes = list(visible_programmes(request.user))
     if len(programmes) == 1:
         return redirect(programmes[0].get_absolute_url())
     return render(request, "transition/index.html", {"programmes": programmes})
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def programme(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, can_edit = access.get_programme_for_user(request.user, pk)
+    programme, can_edit = get_programme_for_user(request.user, pk)
     today = timezone.localdate()
     context = {"programme": programme, "can_edit": can_edit, "today": today}
-    context["reports"] = access.visible_reports(request.user).filter(programme=programme)
-    if not access.can_see_whole_programme(request.user):
-        own = access.own_municipality(request.user)
+    context["reports"] = visible_reports(request.user).filter(programme=programme)
+    if not can(request.user, Capability.SEE_WHOLE_PROGRAMME):
+        own = own_municipality(request.user)
         context.update(own=own, own_steps=services.own_steps(programme, own))
         return render(request, "transition/own_steps.html", context)
     late, due = services.attention(programme, today)
@@ -76,7 +77,7 @@ def _milestone_rows(programme, today) -> list[tuple]:
 @require_http_methods(["GET", "POST"])
 @kwartiermaker_only
 def milestone_form(request: HttpRequest, pk: int, milestone_pk: int | None = None) -> HttpResponse:
-    programme, _can_edit = access.get_programme_for_user(request.user, pk)
+    programme, _can_edit = get_programme_for_user(request.user, pk)
     milestone = get_object_or_404(Milestone, pk=milestone_pk, programme=programme) if milestone_pk else None
     form = MilestoneForm(request.POST or None, request.FILES or None, instance=milestone)
     if request.method == "POST" and form.is_valid():
@@ -92,10 +93,10 @@ def milestone_form(request: HttpRequest, pk: int, milestone_pk: int | None = Non
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def evidence_file(request: HttpRequest, pk: int, milestone_pk: int) -> FileResponse:
-    programme, _can_edit = access.get_programme_for_user(request.user, pk)
-    if not access.can_see_whole_programme(request.user):
+    programme, _can_edit = get_programme_for_user(request.user, pk)
+    if not can(request.user, Capability.SEE_WHOLE_PROGRAMME):
         raise Http404(_("No such milestone."))
     milestone = get_object_or_404(Milestone, pk=milestone_pk, programme=programme)
     if not milestone.evidence_file:
@@ -109,7 +110,7 @@ def evidence_file(request: HttpRequest, pk: int, milestone_pk: int) -> FileRespo
 @require_http_methods(["GET", "POST"])
 @kwartiermaker_only
 def steps(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
-    programme, _can_edit = access.get_programme_for_user(request.user, pk)
+    programme, _can_edit = get_programme_for_user(request.user, pk)
     milestone = get_object_or_404(Milestone, pk=milestone_pk, programme=programme, per_municipality=True)
     services.ensure_steps(milestone)
     rows = milestone.steps.select_related("municipality")
@@ -128,7 +129,7 @@ def steps(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @internal_only
 def staffing(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, can_edit = access.get_programme_for_user(request.user, pk)
+    programme, can_edit = get_programme_for_user(request.user, pk)
     stock = services.inventory(programme)
     data = request.POST if request.method == "POST" else None
     form = InventoryForm(data, inventory=stock) if can_edit else None
@@ -157,7 +158,7 @@ def staffing(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @internal_only
 def risks(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, can_edit = access.get_programme_for_user(request.user, pk)
+    programme, can_edit = get_programme_for_user(request.user, pk)
     context = {"programme": programme, "can_edit": can_edit, "risks": programme.risks.all()}
     context["checklist"] = programme.checklist.all()
     return render(request, "transition/risks.html", context)
@@ -165,7 +166,7 @@ def risks(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _item_form(request, pk, item_pk, model, form_class, template):
     """Add or change a risk or a checklist step (the kwartiermaker)."""
-    programme, _can_edit = access.get_programme_for_user(request.user, pk)
+    programme, _can_edit = get_programme_for_user(request.user, pk)
     item = get_object_or_404(model, pk=item_pk, programme=programme) if item_pk else None
     form = form_class(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
@@ -192,7 +193,7 @@ def checklist_form(request: HttpRequest, pk: int, item_pk: int | None = None) ->
 @kwartiermaker_only
 def decision(request: HttpRequest, pk: int) -> HttpResponse:
     """Frameworks, the go/no-go criteria with their assessment, and the decision."""
-    programme, _can_edit = access.get_programme_for_user(request.user, pk)
+    programme, _can_edit = get_programme_for_user(request.user, pk)
     assessment = AssessmentForm(request.POST or None, criteria=programme.criteria.all(), prefix="a")
     decided = DecisionForm(request.POST or None, instance=getattr(programme, "decision", None), prefix="d")
     framework = FrameworkForm(prefix="f")
@@ -219,7 +220,7 @@ def _deciding(request: HttpRequest) -> bool:
 @require_POST
 @kwartiermaker_only
 def framework_add(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, _can_edit = access.get_programme_for_user(request.user, pk)
+    programme, _can_edit = get_programme_for_user(request.user, pk)
     form = FrameworkForm(request.POST, prefix="f")
     if form.is_valid():
         form.instance.programme = programme
@@ -236,16 +237,16 @@ def framework_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @kwartiermaker_only
 def report_new(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, _can_edit = access.get_programme_for_user(request.user, pk)
+    programme, _can_edit = get_programme_for_user(request.user, pk)
     year, quarter = services.next_quarter(programme, timezone.localdate())
     report = ProgressReport.objects.create(programme=programme, year=year, quarter=quarter)
     return redirect(report.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
-@access.any_role_required
+@any_role_required
 def report(request: HttpRequest, pk: int) -> HttpResponse:
-    report, can_edit = access.get_report_for_user(request.user, pk)
+    report, can_edit = get_report_for_user(request.user, pk)
     form = ReportForm(request.POST or None, instance=report) if can_edit else None
     if request.method == "POST":
         if form is None:
@@ -263,7 +264,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @kwartiermaker_only
 def report_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    report, _can_edit = access.get_report_for_user(request.user, pk)
+    report, _can_edit = get_report_for_user(request.user, pk)
     try:
         services.issue_report(report, by=request.user, on=timezone.localdate())
     except ValidationError as error:
@@ -274,9 +275,9 @@ def report_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    report, _can_edit = access.get_report_for_user(request.user, pk)
+    report, _can_edit = get_report_for_user(request.user, pk)
     content = services.content_of(report, timezone.localdate())
     context = {"report": report, "programme": report.programme, "content": content}
     context["chart"] = services.report_timeline(content)

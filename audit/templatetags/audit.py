@@ -7,7 +7,7 @@ from django import template
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from entity import access
+from access.policy import Capability, can
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def history_url(context, obj) -> str:
     request = context.get("request")
-    if obj is None or obj.pk is None or request is None or not access.can_see_history(request.user):
+    if obj is None or obj.pk is None or request is None or not can(request.user, Capability.READ_HISTORY):
         return ""
     content_type = ContentType.objects.get_for_model(obj)
     return reverse("audit:history", args=[f"{content_type.app_label}.{content_type.model}", obj.pk])

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.policy import Capability, can
 from audit.context import acts_as_by
 from budgeting.models import (
     AccountsStatus,
@@ -23,7 +24,6 @@ from budgeting.models import (
     needs_explanation,
 )
 from budgeting.services.cycle import ACCOUNTS, _move, budget_totals, follow_up_refusal, require_seat
-from entity import access
 from entity.models import Body
 from portal.spreadsheets import csv_text
 from portal.textfiles import decode_text, parse_amount, read_csv
@@ -106,7 +106,7 @@ def accounts_summary(accounts: AnnualAccounts) -> AccountsSummary:
 @transaction.atomic
 @acts_as_by
 def open_accounts(budget: Budget, *, by) -> AnnualAccounts:
-    if not access.has_role(by, *access.OFFICE_ROLES):
+    if not can(by, Capability.PREPARE_DOCUMENTS):
         raise PermissionDenied(_("Only the office prepares the annual accounts."))
     refusal = follow_up_refusal(budget, ACCOUNTS)
     if refusal:

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.policy import Capability, board_capability, can
 from audit.context import acts_as_by
 from audit.services import record_created, record_transition
 from budgeting.models import (
@@ -40,8 +41,6 @@ from budgeting.models import (
     Vote,
     VoteTally,
 )
-from entity import access
-from entity.access import Role
 from entity.models import BoardSeat, Body
 from municipalities.models import Municipality
 
@@ -177,7 +176,7 @@ def copy_from_adopted(module, year: int, *, by) -> Budget:
 def start_amendment(budget: Budget, *, by, reason: str, needs_council_views: bool) -> Budget:
     """A begrotingswijziging: a new version of an adopted budget, with its plan, to be changed
     and decided on; the adopted version stays in force until the amendment is adopted."""
-    if not access.has_role(by, *access.OFFICE_ROLES):
+    if not can(by, Capability.PREPARE_DOCUMENTS):
         raise PermissionDenied(_("Only the office prepares an amendment."))
     if not reason.strip():
         raise ValidationError(_("Give the reason for the amendment."))
@@ -287,10 +286,10 @@ def versions(budget: Budget) -> list[Budget]:
 
 
 def require_seat(user, body: str, on: datetime.date) -> BoardSeat:
-    """The user must have the board's role and hold a seat in it on that date."""
-    role = Role.DAILY_BOARD if body == Body.DAILY_BOARD else Role.GENERAL_BOARD
+    """The user must have the board's capability and hold a seat in it on that date."""
+    needed = board_capability(daily_board=body == Body.DAILY_BOARD)
     seat = BoardSeat.objects.filter(person=user, body=body).active_on(on).first()
-    if not access.has_role(user, role) or seat is None:
+    if not can(user, needed) or seat is None:
         raise PermissionDenied(
             _("Only a member of the %(body)s with a seat on %(date)s can take this step.")
             % {"body": Body(body).label, "date": f"{on:%d-%m-%Y}"}

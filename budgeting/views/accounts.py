@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access.policy import Capability, any_role_required, can, requires
 from budgeting import services
 from budgeting.forms import AccountsStepForm, RealisationForm, RealisedImportForm
 from budgeting.views.budgets import decision_page
-from entity import access
-from entity.access import OFFICE_ROLES, Role
+from budgeting.visibility import get_accounts_for_user, get_budget_for_user
+from municipalities.visibility import own_municipality
 
-office_only = access.role_required(*OFFICE_ROLES)
+office_only = requires(Capability.PREPARE_DOCUMENTS)
 
 
 def _error_text(error: Exception) -> str:
@@ -26,7 +27,7 @@ def _error_text(error: Exception) -> str:
 @require_POST
 @office_only
 def accounts_start(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     try:
         accounts = services.open_accounts(budget, by=request.user)
     except (ValidationError, PermissionDenied) as error:
@@ -37,10 +38,10 @@ def accounts_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    accounts, can_edit = access.get_accounts_for_user(request.user, pk)
-    own = access.own_municipality(request.user)
+    accounts, can_edit = get_accounts_for_user(request.user, pk)
+    own = own_municipality(request.user)
     summary = services.accounts_summary(accounts)
     try:
         settlement = services.settlement(accounts) if not summary.missing else None
@@ -62,11 +63,11 @@ def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "deadlines": services.accounts_deadlines(accounts, timezone.localdate()),
             "steps": accounts.steps.select_related("by"),
             "decisions": accounts.decisions.prefetch_related("votes__seat__person", "votes__seat__municipality"),
-            "is_db": access.has_role(request.user, Role.DAILY_BOARD),
-            "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),
+            "may_take_db_step": can(request.user, Capability.TAKE_DB_STEP),
+            "may_decide": can(request.user, Capability.DECIDE_AS_AB),
             "step_form": AccountsStepForm(initial={"on": timezone.localdate()}),
             "import_form": RealisedImportForm(),
-            "may_see_table": access.can_see_allocation_table(request.user),
+            "may_see_table": can(request.user, Capability.SEE_ALLOCATION_TABLE),
             "own": own if own and services.has_statement(accounts, own) else None,
         },
     )
@@ -75,7 +76,7 @@ def accounts_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @office_only
 def accounts_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    accounts, can_edit = access.get_accounts_for_user(request.user, pk)
+    accounts, can_edit = get_accounts_for_user(request.user, pk)
     if not can_edit:
         messages.error(request, _("These annual accounts have been adopted; they cannot change."))
         return redirect(accounts.get_absolute_url())
@@ -101,7 +102,7 @@ def accounts_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @office_only
 def accounts_import(request: HttpRequest, pk: int) -> HttpResponse:
-    accounts, can_edit = access.get_accounts_for_user(request.user, pk)
+    accounts, can_edit = get_accounts_for_user(request.user, pk)
     form = RealisedImportForm(request.POST, request.FILES)
     try:
         if not can_edit:
@@ -120,7 +121,7 @@ def accounts_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @office_only
 def accounts_template(request: HttpRequest, pk: int) -> HttpResponse:
-    accounts, _can_edit = access.get_accounts_for_user(request.user, pk)
+    accounts, _can_edit = get_accounts_for_user(request.user, pk)
     response = HttpResponse("\ufeff" + services.realised_template_csv(accounts), content_type="text/csv; charset=utf-8")
     name = f"realisatie-{accounts.year}-module-{accounts.budget.module.number}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -135,9 +136,9 @@ ACCOUNT_STEPS = {
 
 
 @require_POST
-@access.role_required(Role.DAILY_BOARD)
+@requires(Capability.TAKE_DB_STEP)
 def accounts_step(request: HttpRequest, pk: int) -> HttpResponse:
-    accounts, _can_edit = access.get_accounts_for_user(request.user, pk)
+    accounts, _can_edit = get_accounts_for_user(request.user, pk)
     form = AccountsStepForm(request.POST)
     try:
         if not form.is_valid():
@@ -154,7 +155,7 @@ def accounts_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.role_required(Role.GENERAL_BOARD)
+@requires(Capability.DECIDE_AS_AB)
 def accounts_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    accounts, _can_edit = access.get_accounts_for_user(request.user, pk)
+    accounts, _can_edit = get_accounts_for_user(request.user, pk)
     return decision_page(request, accounts, timezone.localdate())

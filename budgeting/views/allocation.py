@@ -2,7 +2,7 @@
 (page and PDF), CSV/XLSX/ZIP downloads, the basis of a draft, and the joining scenario.
 
 Every URL exists for a budget (``kind="budget"``) and for annual accounts (``kind="accounts"``);
-`access.get_allocation_document_for_user` decides who may see which."""
+`budgeting.visibility.get_allocation_document_for_user` decides who may see which."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from access.policy import Capability, any_role_required, can, requires
 from budgeting import services
 from budgeting.forms import AllocationBasisForm, FinancialFrameForm, ScenarioForm
 from budgeting.models import DownloadKind, FinancialFrame, StatementDownload
@@ -26,8 +27,9 @@ from budgeting.statements import (
     statement_filename,
     statements_zip,
 )
-from entity import access
+from budgeting.visibility import can_set_allocation_basis, get_allocation_document_for_user, get_budget_for_user
 from municipalities.models import Municipality
+from municipalities.visibility import get_statement_municipality_for_user, own_municipality
 from portal.pdf import pdf_response
 from portal.spreadsheets import csv_response, xlsx_response
 
@@ -46,8 +48,8 @@ def _allocation_or_none(document) -> tuple[services.Allocation | None, str | Non
 def _statement_row(request: HttpRequest, kind: str, pk: int, slug: str):
     """The document, its allocation (or why it cannot be made) and the row of the municipality;
     404 for a municipality the user may not see or one that pays nothing in this allocation."""
-    document = access.get_allocation_document_for_user(request.user, kind, pk)
-    municipality = access.get_statement_municipality_for_user(request.user, slug)
+    document = get_allocation_document_for_user(request.user, kind, pk)
+    municipality = get_statement_municipality_for_user(request.user, slug)
     allocation, error = _allocation_or_none(document)
     row = allocation.row_for(municipality) if allocation else None
     if row is None and error is None:
@@ -56,9 +58,9 @@ def _statement_row(request: HttpRequest, kind: str, pk: int, slug: str):
 
 
 def _whole_table(request: HttpRequest, kind: str, pk: int):
-    if not access.can_see_allocation_table(request.user):
+    if not can(request.user, Capability.SEE_ALLOCATION_TABLE):
         raise PermissionDenied
-    document = access.get_allocation_document_for_user(request.user, kind, pk)
+    document = get_allocation_document_for_user(request.user, kind, pk)
     allocation, error = _allocation_or_none(document)
     if allocation is None:
         messages.error(request, error)
@@ -74,12 +76,12 @@ def _lines(allocation: services.Allocation | None) -> list:
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def allocation_table_page(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    if not access.can_see_allocation_table(request.user):
+    if not can(request.user, Capability.SEE_ALLOCATION_TABLE):
         # A contact goes straight to its own statement; the table shows every participant.
-        own = access.own_municipality(request.user)
-        document = access.get_allocation_document_for_user(request.user, kind, pk)
+        own = own_municipality(request.user)
+        document = get_allocation_document_for_user(request.user, kind, pk)
         if own is None:
             raise PermissionDenied
         return redirect(f"budgeting:{kind}_statement", pk=document.pk, slug=own.slug)
@@ -91,29 +93,29 @@ def allocation_table_page(request: HttpRequest, pk: int, kind: str) -> HttpRespo
         "kind": kind,
         "allocation": allocation,
         "lines": _lines(allocation),
-        "may_set_basis": kind == "budget" and access.can_set_allocation_basis(request.user, budget),
+        "may_set_basis": kind == "budget" and can_set_allocation_basis(request.user, budget),
         "downloads": StatementDownload.objects.filter(**{kind: document}).select_related("user", "municipality")[:20]
-        if access.has_role(request.user, *access.OFFICE_ROLES)
+        if can(request.user, Capability.SEE_STATEMENT_DOWNLOADS)
         else None,
     }
     return render(request, "budgeting/allocation.html", context)
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def statement(request: HttpRequest, pk: int, slug: str, kind: str) -> HttpResponse:
     document, allocation, row, error = _statement_row(request, kind, pk, slug)
     if error:  # e.g. a count is missing: say so, with the way back
         context = {"document": document, "error": error, "kind": kind}
         return render(request, "budgeting/statement_error.html", context)
     context = statement_context(allocation, row)
-    context.update(kind=kind, may_see_table=access.can_see_allocation_table(request.user))
+    context.update(kind=kind, may_see_table=can(request.user, Capability.SEE_ALLOCATION_TABLE))
     context["pdf_name"] = statement_filename(document, row.municipality)
     return render(request, "budgeting/statement.html", context)
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def statement_pdf(request: HttpRequest, pk: int, slug: str, kind: str) -> HttpResponse:
     document, allocation, row, error = _statement_row(request, kind, pk, slug)
     if error:
@@ -126,7 +128,7 @@ def statement_pdf(request: HttpRequest, pk: int, slug: str, kind: str) -> HttpRe
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def allocation_export(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse:
     document, allocation = _whole_table(request, kind, pk)
     if allocation is None:
@@ -147,10 +149,10 @@ def allocation_export(request: HttpRequest, pk: int, kind: str, fmt: str) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
-@access.role_required(*access.OFFICE_ROLES)
+@requires(Capability.PREPARE_DOCUMENTS)
 def allocation_basis(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
-    if not access.can_set_allocation_basis(request.user, budget):
+    budget, _can_edit = get_budget_for_user(request.user, pk)
+    if not can_set_allocation_basis(request.user, budget):
         messages.error(request, _("The draft has gone to the councils; its basis no longer changes."))
         return redirect("budgeting:budget_allocation", pk=budget.pk)
     participants = budget.module.participants_during(budget.year).order_by("name")
@@ -172,9 +174,9 @@ def allocation_basis(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _scenario(request: HttpRequest, pk: int):
-    if not access.can_see_allocation_table(request.user):
+    if not can(request.user, Capability.SEE_ALLOCATION_TABLE):
         raise PermissionDenied
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     before, after = services.default_scenario_dates(budget)
     form = ScenarioForm(request.GET if "voor" in request.GET else None, initial={"voor": before, "na": after})
     if form.is_bound and form.is_valid():
@@ -189,16 +191,16 @@ def _scenario(request: HttpRequest, pk: int):
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def scenario(request: HttpRequest, pk: int) -> HttpResponse:
     budget, form, result, error = _scenario(request, pk)
     context = {"budget": budget, "form": form, "scenario": result, "error": error}
-    context["may_record_frames"] = access.can_record_financial_frames(request.user)
+    context["may_record_frames"] = can(request.user, Capability.RECORD_FINANCIAL_FRAMES)
     return render(request, "budgeting/scenario.html", context)
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def scenario_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     budget, _form, result, error = _scenario(request, pk)
     if result is None:
@@ -212,9 +214,9 @@ def scenario_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.role_required(access.Role.MANAGER)
+@requires(Capability.RECORD_FINANCIAL_FRAMES)
 def financial_frames(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     municipalities = Municipality.objects.filter(memberships__module=budget.module).distinct().order_by("name")
     frames = services.financial_frames(budget.module, budget.year)
     form = FinancialFrameForm(request.POST or None, municipalities=municipalities, frames=frames)

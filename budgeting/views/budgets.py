@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access.policy import Capability, any_role_required, can, is_internal, requires
 from budgeting import services
 from budgeting.forms import AmendmentForm, BudgetLineForm, CouncilViewForm, DbStepForm, DecisionForm, ReplyForm
 from budgeting.models import BudgetFrozenError, BudgetLine, BudgetStatus, CouncilView, LineKind
@@ -24,16 +25,16 @@ from budgeting.services import (
     follow_up_refusal,
     versions,
 )
-from entity import access
-from entity.access import OFFICE_ROLES, Role
+from budgeting.visibility import can_set_allocation_basis, get_budget_for_user, visible_budgets
 from entity.models import BoardSeat, Body
+from municipalities.visibility import own_municipality, visible_municipalities
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def budget_list(request: HttpRequest) -> HttpResponse:
     budgets = (
-        access.visible_budgets(request.user)
+        visible_budgets(request.user)
         .select_related("module", "accounts")
         .order_by("-year", "module__number", "-version")
     )
@@ -41,15 +42,15 @@ def budget_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, can_edit = access.get_budget_for_user(request.user, pk)
+    budget, can_edit = get_budget_for_user(request.user, pk)
     totals = budget_totals(budget)
     rows = [
         (line, [line.amount_in(offset, budget.indexation_percent) for offset in range(len(totals.years))])
         for line in budget.lines.select_related("function", "plus_municipality")
     ]
-    office = access.has_role(request.user, *OFFICE_ROLES)
+    office = can(request.user, Capability.PREPARE_DOCUMENTS)
     changes = amendment_changes(budget) if budget.is_amendment else None
     return render(
         request,
@@ -70,9 +71,9 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "accounts": getattr(budget, "accounts", None),
             "may_amend": office and follow_up_refusal(budget, AMENDMENT) is None,
             "may_open_accounts": office and follow_up_refusal(budget, ACCOUNTS) is None,
-            "is_db": access.has_role(request.user, Role.DAILY_BOARD),
-            "is_ab": access.has_role(request.user, Role.GENERAL_BOARD),
-            "may_enter_view": access.has_role(request.user, Role.STAFF, Role.MANAGER, Role.CONTACT),
+            "may_take_db_step": can(request.user, Capability.TAKE_DB_STEP),
+            "may_decide": can(request.user, Capability.DECIDE_AS_AB),
+            "may_enter_view": can(request.user, Capability.ENTER_COUNCIL_VIEW),
             "step_form": DbStepForm(initial={"on": timezone.localdate()}),
             **_contributions(request, budget),
         },
@@ -86,19 +87,19 @@ def _contributions(request: HttpRequest, budget) -> dict:
         allocation, error = services.allocation_for(budget), None
     except ValidationError as exc:
         allocation, error = None, " ".join(exc.messages)
-    own = access.own_municipality(request.user)
+    own = own_municipality(request.user)
     return {
         "allocation": allocation,
         "allocation_error": error,
-        "may_see_table": access.can_see_allocation_table(request.user),
-        "may_set_basis": access.can_set_allocation_basis(request.user, budget),
+        "may_see_table": can(request.user, Capability.SEE_ALLOCATION_TABLE),
+        "may_set_basis": can_set_allocation_basis(request.user, budget),
         "own_row": allocation.row_for(own) if allocation and own else None,
     }
 
 
 # --- Changing a budget and taking the steps ---------------------------------------------------
 
-office_only = access.role_required(*OFFICE_ROLES)
+office_only = requires(Capability.PREPARE_DOCUMENTS)
 
 
 def _refused(request: HttpRequest, error: Exception) -> None:
@@ -108,7 +109,7 @@ def _refused(request: HttpRequest, error: Exception) -> None:
 @require_http_methods(["GET", "POST"])
 @office_only
 def line_form(request: HttpRequest, pk: int, line_pk: int | None = None) -> HttpResponse:
-    budget, can_edit = access.get_budget_for_user(request.user, pk)
+    budget, can_edit = get_budget_for_user(request.user, pk)
     if not can_edit:
         messages.error(request, _("The lines of this document can no longer change at this stage."))
         return redirect("budgeting:detail", pk=budget.pk)
@@ -124,7 +125,7 @@ def line_form(request: HttpRequest, pk: int, line_pk: int | None = None) -> Http
 @require_POST
 @office_only
 def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    budget, can_edit = access.get_budget_for_user(request.user, pk)
+    budget, can_edit = get_budget_for_user(request.user, pk)
     line = get_object_or_404(BudgetLine, pk=line_pk, budget=budget)
     try:
         if not can_edit:
@@ -148,9 +149,9 @@ STEP_FUNCTIONS = {
 
 
 @require_POST
-@access.role_required(Role.DAILY_BOARD)
+@requires(Capability.TAKE_DB_STEP)
 def db_step(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     form = DbStepForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -168,14 +169,14 @@ def db_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.role_required(Role.STAFF, Role.MANAGER, Role.CONTACT)
+@requires(Capability.ENTER_COUNCIL_VIEW)
 def view_form(request: HttpRequest, pk: int) -> HttpResponse:
     """A council's view: the municipality contact for its own council, or staff for any."""
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     if budget.status != BudgetStatus.DRAFT_SENT:
         messages.error(request, _("Views are recorded while the draft budget is with the councils."))
         return redirect("budgeting:detail", pk=budget.pk)
-    own = access.visible_municipalities(request.user) if not access.is_internal(request.user) else None
+    own = visible_municipalities(request.user) if not is_internal(request.user) else None
     municipalities = own if own is not None else budget.module.participants_during(budget.year)
     form = CouncilViewForm(
         request.POST or None,
@@ -196,9 +197,9 @@ def view_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@access.role_required(Role.DAILY_BOARD)
+@requires(Capability.TAKE_DB_STEP)
 def view_reply(request: HttpRequest, pk: int, view_pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     view = get_object_or_404(CouncilView, pk=view_pk, budget=budget)
     form = ReplyForm(request.POST)
     try:
@@ -252,17 +253,17 @@ def decision_page(request: HttpRequest, document, meeting) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@access.role_required(Role.GENERAL_BOARD)
+@requires(Capability.DECIDE_AS_AB)
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     return decision_page(request, budget, budget.ab_meeting_on or timezone.localdate())
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def view_file(request: HttpRequest, pk: int, view_pk: int) -> FileResponse:
     """The council's decision file, to whoever may see the budget (the file is not in the web root)."""
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     view = get_object_or_404(CouncilView, pk=view_pk, budget=budget)
     if not view.decision_file:
         raise Http404(_("No decision file was attached."))
@@ -275,7 +276,7 @@ def view_file(request: HttpRequest, pk: int, view_pk: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 @office_only
 def amendment_start(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     form = AmendmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

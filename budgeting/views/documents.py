@@ -7,9 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from access.policy import any_role_required
 from budgeting import services
 from budgeting.models import LineKind
-from entity import access
+from budgeting.visibility import get_accounts_for_user, get_budget_for_user
 from portal.pdf import pdf_response
 
 
@@ -23,9 +24,9 @@ def _or_reason(compute, *args) -> tuple[object | None, str | None]:
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, _can_edit = access.get_budget_for_user(request.user, pk)
+    budget, _can_edit = get_budget_for_user(request.user, pk)
     totals = services.budget_totals(budget)
     changes = services.amendment_changes(budget) if budget.is_amendment else None
     rows = [
@@ -53,9 +54,9 @@ def budget_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def accounts_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    accounts, _can_edit = access.get_accounts_for_user(request.user, pk)
+    accounts, _can_edit = get_accounts_for_user(request.user, pk)
     summary = services.accounts_summary(accounts)
     settlement, settlement_error = (None, None) if summary.missing else _or_reason(services.settlement, accounts)
     context = {

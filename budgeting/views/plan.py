@@ -8,17 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access.policy import Capability, any_role_required, requires
 from budgeting.forms import PlanActivityForm, PlusPackageForm
 from budgeting.models import Budget, BudgetFrozenError, PlanActivity, PlusPackage
 from budgeting.services import budget_totals
-from entity import access
-from entity.access import OFFICE_ROLES
+from budgeting.visibility import get_budget_for_user
 
-office_only = access.role_required(*OFFICE_ROLES)
+office_only = requires(Capability.PREPARE_DOCUMENTS)
 
 
 def _editable(request: HttpRequest, pk: int) -> Budget | None:
-    budget, can_edit = access.get_budget_for_user(request.user, pk)
+    budget, can_edit = get_budget_for_user(request.user, pk)
     if not can_edit:
         messages.error(request, _("The plan of this document can no longer change at this stage."))
         return None
@@ -26,9 +26,9 @@ def _editable(request: HttpRequest, pk: int) -> Budget | None:
 
 
 @require_GET
-@access.any_role_required
+@any_role_required
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
-    budget, can_edit = access.get_budget_for_user(request.user, pk)
+    budget, can_edit = get_budget_for_user(request.user, pk)
     totals = budget_totals(budget)
     packages = list(budget.plus_packages.select_related("municipality"))
     described = {p.municipality for p in packages}
@@ -79,7 +79,7 @@ def plus_form(request: HttpRequest, pk: int, package_pk: int | None = None) -> H
 @require_POST
 @office_only
 def plan_item_delete(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
-    budget, can_edit = access.get_budget_for_user(request.user, pk)
+    budget, can_edit = get_budget_for_user(request.user, pk)
     model = {"activiteit": PlanActivity, "pluspakket": PlusPackage}.get(kind)
     if model is None:
         raise Http404(_("No such part of the plan."))

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access.policy import Role
 from audit.context import acting_as
 from audit.models import AuditEntry, AuditTrailImmutable
-from entity.access import Role
 from tests.factories import InvoiceFactory, UserFactory
 
 D = datetime.date

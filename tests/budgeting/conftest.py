@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
+from access.policy import Role
 from budgeting.models import Budget
-from entity.access import Role
 from entity.models import Module
 from tests.factories import BoardSeatFactory, UserFactory
 

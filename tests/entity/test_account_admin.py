@@ -16,7 +16,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from entity.access import Role
+from access.policy import Role
 from tests.factories import UserFactory
 
 LOGIN = reverse("login")

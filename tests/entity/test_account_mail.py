@@ -21,8 +21,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import reverse
 
+from access.policy import Role
 from audit.models import AuditEntry
-from entity.access import Role
 from tests.entity.test_account_admin import form_values, password_works
 from tests.factories import PASSWORD, UserFactory
 

@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from guardian.shortcuts import get_perms
 
-from entity import access
+from access.policy import Role
 from entity.models import BoardSeat, MunicipalityContact
+from municipalities.visibility import visible_municipalities
 from tests.factories import BoardSeatFactory, MunicipalityFactory, UserFactory
 
 D = datetime.date
@@ -37,24 +38,24 @@ def test_board_seat_active_on():
 
 
 def test_contact_gets_and_loses_the_object_permission(region):
-    user = UserFactory(roles=[access.Role.CONTACT.value])
+    user = UserFactory(roles=[Role.CONTACT.value])
     contact = MunicipalityContact.objects.create(user=user, municipality=region["weert"])
     assert "view_municipality" in get_perms(user, region["weert"])
-    assert list(access.visible_municipalities(user)) == [region["weert"]]
+    assert list(visible_municipalities(user)) == [region["weert"]]
 
     contact.municipality = region["roermond"]
     contact.save()
     user = type(user).objects.get(pk=user.pk)  # fresh permission cache
     assert "view_municipality" not in get_perms(user, region["weert"])
-    assert list(access.visible_municipalities(user)) == [region["roermond"]]
+    assert list(visible_municipalities(user)) == [region["roermond"]]
 
     contact.delete()
     user = type(user).objects.get(pk=user.pk)
-    assert list(access.visible_municipalities(user)) == []
+    assert list(visible_municipalities(user)) == []
 
 
 def test_contact_permission_alone_does_not_open_the_region(region):
     """Without the contact role a granted object permission shows nothing: roles decide."""
     user = UserFactory()
     MunicipalityContact.objects.create(user=user, municipality=region["weert"])
-    assert list(access.visible_municipalities(user)) == []
+    assert list(visible_municipalities(user)) == []

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from entity.access import navigation
+from access.navigation import navigation
 
 
 def text(response) -> str:
