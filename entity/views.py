@@ -13,6 +13,7 @@ from entity.forms import ReferenceDateForm
 from entity.models import BoardSeat, Body, Function, Module, SeatPosition
 from entity.services import participant_shares
 from municipalities.models import Municipality
+from municipalities.visibility import visible_municipalities
 
 
 def modules_today(today: datetime.date) -> list[tuple[Module, list[Municipality]]]:

@@ -10,15 +10,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from access.policy import Capability, can, has_any_role, is_internal
 from budgeting.services import (
     has_statement,
     upcoming_deadlines,
     waiting_for_daily_board,
     waiting_for_general_board,
 )
-from contracts.models import OPEN_STATUSES, Contract, Invoice, InvoiceStatus
-from access.policy import Capability, can, has_any_role, is_internal
 from budgeting.visibility import visible_accounts, visible_budgets
+from contracts.models import OPEN_STATUSES, Contract, Invoice, InvoiceStatus
 from entity.models import BoardSeat, Membership, Module
 from entity.services import participation_changes
 from entity.views import modules_today

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models.contracts import MONEY, Contract, Provider, add_months
 from municipalities.models import Municipality
+from portal.textfiles import FIRST_YEAR, LAST_YEAR
 
 PAYMENT_TERM_DAYS = 30
 
@@ -322,13 +323,23 @@ class Invoice(models.Model):
             _content_fixed()
 
     def delete(self, *args, **kwargs):
-        if self.status != InvoiceStatus.RECEIVED or Invoice._base_manager.filter(pk=self.pk).exclude(
-            status=InvoiceStatus.RECEIVED
-        ).exists():
+        if (
+            self.status != InvoiceStatus.RECEIVED
+            or Invoice._base_manager.filter(pk=self.pk).exclude(status=InvoiceStatus.RECEIVED).exists()
+        ):
             _kept()
         return super().delete(*args, **kwargs)
 
+    def implausible_dates(self) -> dict[str, str]:
+        """A year the imports refuse too: near the ends of the calendar the payment term or the
+        period runs past what a date can hold, and it is a typing error anyway."""
+        message = _("Enter a date between %(first)d and %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        fields = ("invoice_date", "period_start", "period_end")
+        return {f: message for f in fields if getattr(self, f) and not FIRST_YEAR <= getattr(self, f).year <= LAST_YEAR}
+
     def clean(self) -> None:
+        if errors := self.implausible_dates():
+            raise ValidationError(errors)
         if self.contract_id:
             participants = set(self.contract.participations.values_list("municipality_id", flat=True))
             errors = invoice_problems(

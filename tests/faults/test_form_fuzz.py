@@ -144,6 +144,21 @@ def test_invoice_create_form(youth, region, staff_user, client, data):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("invoice_date", "31-12-9999"), ("invoice_date", "01-01-0001"), ("period_end", "9999-12-31")],
+)
+def test_a_date_outside_the_plausible_years_is_explained_not_a_500(youth, region, staff_user, client, field, value):
+    """Found by the fuzzer: 31-12-9999 plus the payment term runs past the calendar."""
+    client.force_login(staff_user)
+    before = full_invoice_state()
+    response = client.post(reverse("contracts:invoice_create"), invoice_post(youth, region) | {field: value})
+    assert response.status_code == 200
+    assert "Vul een datum in tussen 1900 en 2199." in response.content.decode()
+    assert full_invoice_state() == before
+
+
+@pytest.mark.django_db
 @FUZZ
 @given(data=st.data())
 def test_invoice_edit_form(youth, region, staff_user, client, data):
