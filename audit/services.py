@@ -125,13 +125,7 @@ def diff(instance: models.Model, before: dict[str, Any], fields=None) -> dict[st
 
 def record_update(instance: models.Model, before: dict[str, Any], *, by: Any = None, fields=None) -> AuditEntry | None:
     """An entry for what changed, or nothing when a save changed nothing."""
-    changes = diff(instance, before, fields)
-    if not changes:
-        return None
-    by = by if by is not None else current_user()
-    entry = _entry(instance, AuditAction.UPDATE, changes, by=by)
-    entry.save()
-    return entry
+    return _record_changes(instance, diff(instance, before, fields), by)
 
 
 def deletion_entry(instance: models.Model) -> AuditEntry:
@@ -217,9 +211,13 @@ def record_links(instance: models.Model, before: dict[str, list[str]], after: di
         for name in after
         if sorted(before.get(name, [])) != sorted(after[name])
     }
+    return _record_changes(instance, changes, by)
+
+
+def _record_changes(instance: models.Model, changes: dict, by: Any) -> AuditEntry | None:
+    """One update entry for ``changes`` (field: [before, after]); none when nothing changed."""
     if not changes:
         return None
-    by = by if by is not None else current_user()
-    entry = _entry(instance, AuditAction.UPDATE, changes, by=by)
+    entry = _entry(instance, AuditAction.UPDATE, changes, by=by if by is not None else current_user())
     entry.save()
     return entry

@@ -6,6 +6,8 @@ import os
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
 
 
@@ -25,3 +27,11 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name: str | None) -> str:
         raise ValueError("Private files have no URL; serve them through a view that checks access.")
+
+
+def private_pdf(file: FieldFile, filename: str, missing: str) -> FileResponse:
+    """A stored PDF as a download, once the caller's view has checked who asks; 404 ``missing``
+    when none was attached."""
+    if not file:
+        raise Http404(missing)
+    return FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from access.policy import Capability, any_role_required, can, requires
 from municipalities.visibility import own_municipality
 from portal.pdf import pdf_response
+from portal.storage import private_pdf
 from transition import services
 from transition.forms import (
     AssessmentForm,
@@ -99,12 +100,8 @@ def evidence_file(request: HttpRequest, pk: int, milestone_pk: int) -> FileRespo
     if not can(request.user, Capability.SEE_WHOLE_PROGRAMME):
         raise Http404(_("No such milestone."))
     milestone = get_object_or_404(Milestone, pk=milestone_pk, programme=programme)
-    if not milestone.evidence_file:
-        raise Http404(_("No evidence file was attached."))
     name = f"bewijsstuk-mijlpaal-{milestone.pk}.pdf"
-    return FileResponse(
-        milestone.evidence_file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-    )
+    return private_pdf(milestone.evidence_file, name, _("No evidence file was attached."))
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from budgeting.services import (
 from budgeting.visibility import can_set_allocation_basis, get_budget_for_user, visible_budgets
 from entity.models import BoardSeat, Body
 from municipalities.visibility import own_municipality, visible_municipalities
+from portal.storage import private_pdf
 
 
 @require_GET
@@ -265,12 +266,8 @@ def view_file(request: HttpRequest, pk: int, view_pk: int) -> FileResponse:
     """The council's decision file, to whoever may see the budget (the file is not in the web root)."""
     budget, _can_edit = get_budget_for_user(request.user, pk)
     view = get_object_or_404(CouncilView, pk=view_pk, budget=budget)
-    if not view.decision_file:
-        raise Http404(_("No decision file was attached."))
     name = f"raadsbesluit-{view.municipality.slug}-{budget.year}.pdf"
-    return FileResponse(
-        view.decision_file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-    )
+    return private_pdf(view.decision_file, name, _("No decision file was attached."))
 
 
 @require_http_methods(["GET", "POST"])
