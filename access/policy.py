@@ -73,7 +73,8 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.SEE_WHOLE_REGION: _INTERNAL,
     # A municipality contact sees and acts for its own municipality (a guardian object permission).
     Capability.ACT_FOR_OWN_MUNICIPALITY: frozenset({Role.CONTACT}),
-    # Municipalities, modules, memberships, seats: the manager keeps them (also in /beheer/).
+    # Municipalities, modules, memberships, seats: the manager keeps them (also in /beheer/, where
+    # the model permissions this gives the manager's group are listed in entity/signals.py).
     Capability.MANAGE_REFERENCE_DATA: frozenset({Role.MANAGER}),
     Capability.IMPORT_POPULATION: _OFFICE,
     # Staff and managers log and change contracts; everyone else reads.

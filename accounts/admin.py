@@ -144,7 +144,7 @@ class BoardSeatInline(AccountInlinePermissions, admin.TabularInline):
 @admin.register(User)
 class AccountAdmin(admin.ModelAdmin):
     form = AccountForm
-    change_form_template = "admin/entity/account_change_form.html"
+    change_form_template = "admin/accounts/account_change_form.html"
     list_display = ["username", "full_name", "email", "role_list", "is_active", "last_login"]
     list_filter = ["is_active", "groups"]
     search_fields = ["username", "first_name", "last_name", "email"]

@@ -41,7 +41,7 @@ TRACKED: dict[str, Tracked] = {
     "entity.Membership": Tracked(("municipality",)),
     "entity.BoardSeat": Tracked(("municipality",)),
     "entity.MunicipalityContact": Tracked(("municipality",)),
-    # Reference data that managers keep in /beheer/ (portal/admin.py: ReferenceDataAdmin): every
+    # Reference data that managers keep in /beheer/ (audit/reference_admin.py: ReferenceDataAdmin): every
     # change is recorded with who and old → new, whichever path made it.
     "municipalities.Municipality": Tracked(),
     "municipalities.PopulationCount": Tracked(("municipality",)),

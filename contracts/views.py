@@ -261,6 +261,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "invoice": invoice,
             "can_edit": can_edit,
+            "may_register": can(request.user, Capability.REGISTER_INVOICES),
             "steps": invoice.allowed_steps(request.user) if can_edit else [],
             "four_eyes": can_edit
             and invoice.status == InvoiceStatus.CHECKED

@@ -76,6 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
             context["statements"] = [d for d in documents if has_statement(d, own)]
     if can(user, Capability.PROCESS_INVOICES):
         context.update(_office_worklist(user, today))
+    if can(user, Capability.PREPARE_DOCUMENTS):
         context["budget_deadlines"] = upcoming_deadlines(today)
     if can(user, Capability.STEER_PROGRAMME):
         context["programme_attention"] = [
