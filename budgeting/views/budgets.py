@@ -66,6 +66,8 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "views": budget.council_views.select_related("municipality", "replied_by"),
             "decisions": budget.decisions.prefetch_related("votes__seat__person", "votes__seat__municipality"),
             "versions": versions(budget),
+            # A draft amendment is listed for everyone, but opens only for whom it is visible.
+            "openable": set(visible_budgets(request.user).filter(module=budget.module).values_list("pk", flat=True)),
             "steps": budget.steps.select_related("by"),
             "changes": changes,
             "change_total": change_total(changes) if changes else None,

@@ -150,6 +150,17 @@ def test_with_council_views_the_draft_goes_to_the_councils_first(adopted, staff_
     assert adopted.status == BudgetStatus.SENT_TO_PROVINCE  # the adopted version stays in force
 
 
+def test_a_version_the_user_cannot_open_is_listed_without_a_link(login, staff_user, contact_weert, adopted):
+    """Found in the walkthrough: a council's contact saw a link to the draft amendment, which is 404
+    for it (a draft is the office's until it is sent)."""
+    amendment = start_amendment(adopted, by=staff_user, reason="Meer inkoop", needs_council_views=False)
+    link = f'href="{amendment.get_absolute_url()}"'
+    assert login(contact_weert).get(amendment.get_absolute_url()).status_code == 404
+    page = login(contact_weert).get(adopted.get_absolute_url()).content.decode()
+    assert "Begrotingswijziging 1 van 2027 module 1" in page and link not in page
+    assert link in login(staff_user).get(adopted.get_absolute_url()).content.decode()
+
+
 def test_amendment_page_makes_one_and_explains_bad_input(login, staff_user, adopted):
     client = login(staff_user)
     url = reverse("budgeting:amend", args=[adopted.pk])
