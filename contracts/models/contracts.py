@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from entity.models import DatedPeriod, DatedQuerySet, Membership, Module
 from municipalities.models import Municipality
@@ -109,7 +110,8 @@ class FundingVariant(models.TextChoices):
 
 class ContractStatus(models.TextChoices):
     UPCOMING = "upcoming", _("upcoming")
-    ACTIVE = "active", _("active")
+    # In context: Django names an account's is_active "active" too, which must stay "actief".
+    ACTIVE = "active", pgettext_lazy("contract status", "active")
     ENDING = "ending", _("ending (notice period)")
     ENDED = "ended", _("ended")
 

@@ -13,6 +13,7 @@ import lxml.html
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
+from django.utils import translation
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -81,6 +82,18 @@ def test_the_account_form_has_no_privilege_or_password_fields(login, users):
         html = manager.get(url).content.decode()
         for name in ["is_superuser", "user_permissions", 'name="groups"', 'type="password"', "password1", "/password/"]:
             assert name not in html, (url, name)
+
+
+def test_an_accounts_active_flag_reads_actief_not_the_contract_status(login, users):
+    """Walkthrough: the account list and form said "Lopend" (the contract status's word)."""
+    from contracts.models import ContractStatus
+
+    manager = login(users["manager"])
+    for url in [reverse("admin:auth_user_changelist"), reverse("admin:auth_user_change", args=[users["staff"].pk])]:
+        html = manager.get(url).content.decode()
+        assert "Lopend" not in html and "Actief" in html, url
+    with translation.override("nl"):
+        assert str(ContractStatus.ACTIVE.label) == "lopend"
 
 
 def test_a_manager_cannot_set_a_password(client, login, users):
