@@ -66,22 +66,25 @@ def budget_deadlines(budget: Budget, today: datetime.date | None = None) -> list
             _status(due, budget.adopted_on, today),
         )
     )
-    due = _day_before(before, rules.budget_province_month, rules.budget_province_day)
-    if budget.adopted_on:
-        due = min(due, budget.adopted_on + datetime.timedelta(days=rules.province_days))
+    label = _("Adopted budget to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
     deadlines.append(
-        Deadline(
-            _("Adopted budget to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
-            % {
-                "days": rules.province_days,
-                "date": f"{datetime.date(before, rules.budget_province_month, rules.budget_province_day):%d-%m}",
-            },
-            due,
-            budget.sent_to_province_on,
-            _status(due, budget.sent_to_province_on, today),
-        )
+        _to_province(label, budget, (before, rules.budget_province_month, rules.budget_province_day), rules, today)
     )
     return deadlines
+
+
+def _to_province(label: str, document: Document, limit: tuple[int, int, int], rules: DeadlineRules, today) -> Deadline:
+    """Art. 34 Wgr: the adopted document goes to GS within a number of days of its adoption and
+    before a fixed date (``limit``: year, month, day), whichever comes first."""
+    due = _day_before(*limit)
+    if document.adopted_on:
+        due = min(due, document.adopted_on + datetime.timedelta(days=rules.province_days))
+    return Deadline(
+        label % {"days": rules.province_days, "date": f"{datetime.date(*limit):%d-%m}"},
+        due,
+        document.sent_to_province_on,
+        _status(due, document.sent_to_province_on, today),
+    )
 
 
 def _draft_deadline(budget: Budget, rules: DeadlineRules, today: datetime.date, what: str) -> Deadline:
@@ -125,20 +128,9 @@ def accounts_deadlines(accounts: AnnualAccounts, today: datetime.date | None = N
             _status(due, accounts.draft_sent_on, today),
         )
     ]
-    due = _day_before(after, rules.accounts_province_month, rules.accounts_province_day)
-    if accounts.adopted_on:
-        due = min(due, accounts.adopted_on + datetime.timedelta(days=rules.province_days))
+    label = _("Adopted annual accounts to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
     deadlines.append(
-        Deadline(
-            _("Adopted annual accounts to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
-            % {
-                "days": rules.province_days,
-                "date": f"{datetime.date(after, rules.accounts_province_month, rules.accounts_province_day):%d-%m}",
-            },
-            due,
-            accounts.sent_to_province_on,
-            _status(due, accounts.sent_to_province_on, today),
-        )
+        _to_province(label, accounts, (after, rules.accounts_province_month, rules.accounts_province_day), rules, today)
     )
     return deadlines
 
