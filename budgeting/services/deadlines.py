@@ -22,6 +22,10 @@ class Deadline:
     status: str  # "done", "late", "due soon", "on time", "open"
 
 
+def _deadline(label: str, due: datetime.date | None, done_on: datetime.date | None, today: datetime.date) -> Deadline:
+    return Deadline(label, due, done_on, _status(due, done_on, today))
+
+
 def _status(due: datetime.date | None, done_on: datetime.date | None, today: datetime.date) -> str:
     if done_on is not None:
         return "late" if due is not None and done_on > due else "done"
@@ -49,21 +53,21 @@ def budget_deadlines(budget: Budget, today: datetime.date | None = None) -> list
     if draft.due is not None:
         due = min(due, draft.due)  # the frameworks come before the draft that follows them
     deadlines.append(
-        Deadline(
+        _deadline(
             _("Framework letter to the councils (art. 34b Wgr)"),
             due,
             budget.framework_sent_on,
-            _status(due, budget.framework_sent_on, today),
+            today,
         )
     )
     deadlines.append(draft)
     due = datetime.date(before, 12, 31)
     deadlines.append(
-        Deadline(
+        _deadline(
             _("Adoption by the AB, in the year before (art. 34 Wgr)"),
             due,
             budget.adopted_on,
-            _status(due, budget.adopted_on, today),
+            today,
         )
     )
     label = _("Adopted budget to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
@@ -79,21 +83,21 @@ def _to_province(label: str, document: Document, limit: tuple[int, int, int], ru
     due = _day_before(*limit)
     if document.adopted_on:
         due = min(due, document.adopted_on + datetime.timedelta(days=rules.province_days))
-    return Deadline(
+    return _deadline(
         label % {"days": rules.province_days, "date": f"{datetime.date(*limit):%d-%m}"},
         due,
         document.sent_to_province_on,
-        _status(due, document.sent_to_province_on, today),
+        today,
     )
 
 
 def _draft_deadline(budget: Budget, rules: DeadlineRules, today: datetime.date, what: str) -> Deadline:
     due = budget.ab_meeting_on - datetime.timedelta(weeks=rules.view_weeks) if budget.ab_meeting_on else None
-    return Deadline(
+    return _deadline(
         _("%(what)s, %(weeks)d weeks before the AB meeting (art. 35 Wgr)") % {"what": what, "weeks": rules.view_weeks},
         due,
         budget.draft_sent_on,
-        _status(due, budget.draft_sent_on, today),
+        today,
     )
 
 
@@ -103,11 +107,11 @@ def _amendment_deadlines(budget: Budget, rules: DeadlineRules, today: datetime.d
         deadlines.append(_draft_deadline(budget, rules, today, _("Draft amendment to the councils")))
     due = budget.adopted_on + datetime.timedelta(days=rules.province_days) if budget.adopted_on else None
     deadlines.append(
-        Deadline(
+        _deadline(
             _("Adopted amendment to GS, within %(days)d days (art. 35 Wgr)") % {"days": rules.province_days},
             due,
             budget.sent_to_province_on,
-            _status(due, budget.sent_to_province_on, today),
+            today,
         )
     )
     return deadlines
@@ -121,11 +125,11 @@ def accounts_deadlines(accounts: AnnualAccounts, today: datetime.date | None = N
     after = accounts.year + 1
     due = _day_before(after, rules.accounts_councils_month, rules.accounts_councils_day)
     deadlines = [
-        Deadline(
+        _deadline(
             _("Provisional annual accounts to the councils (art. 34b Wgr)"),
             due,
             accounts.draft_sent_on,
-            _status(due, accounts.draft_sent_on, today),
+            today,
         )
     ]
     label = _("Adopted annual accounts to GS, within %(days)d days and before %(date)s (art. 34 Wgr)")
