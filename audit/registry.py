@@ -29,6 +29,9 @@ TRACKED: dict[str, Tracked] = {
     "contracts.ContractParticipation": Tracked(("contract",)),
     "contracts.TariffLine": Tracked(("contract",)),
     "contracts.Invoice": Tracked(),
+    # A later 301 for the same allocation number updates it: recorded old → new.
+    "traffic.Allocation": Tracked(),
+    "traffic.DeclarationReturn": Tracked(("invoice",)),
     "budgeting.Budget": Tracked(),  # amendments are versions of a budget: the same model
     "budgeting.BudgetLine": Tracked(("budget",)),
     "budgeting.AllocationKeyShare": Tracked(("budget",)),

@@ -2,6 +2,8 @@
 
 DATABASE_URL  unset: an SQLite file in the project folder; ``postgres://…``: PostgreSQL.
 SECRET_KEY    required when DEBUG is off; the portal refuses to start without a real one.
+CLIENT_PSEUDONYM_KEY  the secret of the clients' pseudonyms (>= 32 characters); without it, with
+              DEBUG off, message imports are refused. Keep it as you keep SECRET_KEY (README).
 DEBUG         "1"/"true"/"yes" to switch on; off by default so production is safe by default.
 ALLOWED_HOSTS comma-separated host names.
 PORTAL_URL    the portal's address as users reach it, for links in e-mails.
@@ -56,6 +58,10 @@ def resolve_secret_key(debug: bool, key: str | None) -> str:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = resolve_secret_key(DEBUG, os.environ.get("SECRET_KEY"))
+# The secret of the clients' pseudonyms (portal/pseudonyms.py). Never in the database or a backup;
+# `make run` generates one once in .client-key. Without it (DEBUG off) message imports are refused.
+DEV_CLIENT_PSEUDONYM_KEY = "development-pseudonym-key-only-for-debug-mode-and-tests"
+CLIENT_PSEUDONYM_KEY = os.environ.get("CLIENT_PSEUDONYM_KEY", "").strip() or (DEV_CLIENT_PSEUDONYM_KEY if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -84,6 +90,8 @@ INSTALLED_APPS = [
     "contracts",
     "budgeting",
     "transition",
+    # The municipalities' message traffic (iJw/iWmo 301, 323, 325): allocations and returns.
+    "traffic",
     "audit",
     # Logging in: accounts, passwords, lockouts and the second factor (also in /beheer/).
     "accounts",

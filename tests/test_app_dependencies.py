@@ -44,6 +44,7 @@ APP_ORDER = [
     "contracts",
     "budgeting",
     "transition",
+    "traffic",  # the municipalities' message traffic: allocations, declarations' lines, returns
     "accounts",  # logging in: accounts, passwords, lockouts, the second factor
     "pages",  # the pages that combine every app: home page, navigation, demo loader
     "ops",  # operating the portal: backup and restore

@@ -7,7 +7,8 @@ saved unless the whole file is right."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -21,6 +22,10 @@ from contracts.models import COST_STATUSES, Invoice, InvoiceLedger, InvoiceLine,
 
 MAX_BYTES = 20 * 1024 * 1024
 BATCH = 1000
+NO_PSEUDONYM_KEY = gettext_lazy(
+    "The portal has no key for client pseudonyms (CLIENT_PSEUDONYM_KEY), so it cannot import messages "
+    "that name clients. Ask the administrator to set it; see the README."
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class ImportResult:
 
     created: list[Invoice] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    # The allocation numbers an imported 323 names (the message traffic links them to allocations).
+    assignment_numbers: set[str] = field(default_factory=set)
 
     @classmethod
     def refused(cls, *problems: ImportProblem) -> ImportResult:
@@ -116,26 +123,44 @@ class ImportFormat:
         raise NotImplementedError
 
 
-def save_invoices(invoices: list[Invoice], lines: list[InvoiceLine] | None = None) -> None:
+def save_invoice_with_lines(invoice: Invoice, lines: Iterable[InvoiceLine], *, count: int) -> None:
+    """One declaration with its performances, the lines saved in batches as they are read, all in
+    one transaction: an error half-way leaves nothing."""
+    with transaction.atomic():
+        save_invoices([invoice], lines_count=count)
+        for batch in batched(lines, BATCH * 5):
+            for line in batch:
+                line.invoice = invoice
+            InvoiceLine.objects.bulk_create(batch)
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _lines_note(invoice: Invoice, count: int) -> str:
+    note = str(InvoiceSource(invoice.source).label)
+    if count:
+        note += ", " + ngettext(
+            "imported with %(count)d declared performance",
+            "imported with %(count)d declared performances",
+            count,
+        ) % {"count": count}
+    return note
+
+
+def save_invoices(invoices: list[Invoice], *, lines_count: int = 0) -> None:
     with transaction.atomic():
         Invoice.objects.bulk_create(invoices, batch_size=BATCH)
         InvoiceLedger.bump()
         # Imported invoices arrive as "received"; should one ever arrive approved, its total moves.
         SpendingTotal.refresh({(i.municipality_id, i.invoice_date.year) for i in invoices if i.status in COST_STATUSES})
-        if lines:
-            for line in lines:
-                line.invoice_id = line.invoice.pk
-            InvoiceLine.objects.bulk_create(lines, batch_size=BATCH)
         # bulk_create sends no signals: one create entry per invoice (who, when, which import),
         # in batches in this transaction, so a failed import leaves none. Without the field
         # values: they stay on the invoice and every later change records the old one, and
         # copying them would double the import's time (measured: docs/benchmarks.md).
         if invoices:
-            note = str(InvoiceSource(invoices[0].source).label)
-            if lines:
-                note += ", " + ngettext(
-                    "imported with %(count)d declared performance",
-                    "imported with %(count)d declared performances",
-                    len(lines),
-                ) % {"count": len(lines)}
+            note = _lines_note(invoices[0], lines_count)
             record_created(invoices, by=invoices[0].registered_by, note=note, with_values=False)

@@ -7,163 +7,152 @@ never stored."""
 from __future__ import annotations
 
 import datetime
-import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import ClassVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from contracts.imports.base import MAX_BYTES, ImportFormat, ImportProblem, ImportResult, Upload, save_invoices
+from contracts.imports.base import (
+    MAX_BYTES,
+    NO_PSEUDONYM_KEY,
+    ImportFormat,
+    ImportProblem,
+    ImportResult,
+    Upload,
+    save_invoice_with_lines,
+)
+from contracts.imports.messages import MessageInvalid, MessageType, elements, message_type, text
 from contracts.imports.registry import FORMATS
 from contracts.models import PAYMENT_TERM_DAYS, Contract, Invoice, InvoiceLine, InvoiceSource, Law, Provider
 from municipalities.lookup import MunicipalityLookup
 from municipalities.models import Municipality
+from portal.pseudonyms import Pseudonymiser
 from portal.textfiles import FIRST_YEAR, LAST_YEAR
-
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
-
-
-@dataclass(frozen=True)
-class Message:
-    """A well-formed message without a DTD, and the registered format its namespace names."""
-
-    document: etree._ElementTree
-    format: DeclarationFormat
-
 
 class DeclarationFormat(ImportFormat):
     """A 323 message of one law, recognised by the namespace of its root element."""
 
-    namespace: ClassVar[str]
-    base_namespace: ClassVar[str]
-    schema_path: ClassVar[Path]
-    law: ClassVar[str]
+    message: ClassVar[MessageType]
     extensions = (".xml",)
     documentation = "contracts/imports/declarations.html"
 
+    @property
+    def law(self) -> str:
+        return self.message.law
+
     def recognises(self, upload: Upload) -> bool:
-        if not upload.looks_like_xml:
-            return False
-        message = upload.reading(read_message)
-        return isinstance(message, Message) and message.format is self
+        return upload.looks_like_xml and upload.reading(read_message) == self.message
 
     def refusal(self, upload: Upload) -> ImportProblem | None:
-        message = upload.reading(read_message) if upload.looks_like_xml else None
-        return message if isinstance(message, ImportProblem) else None
+        found = upload.reading(read_message) if upload.looks_like_xml else None
+        return found if isinstance(found, ImportProblem) else None
 
     def import_file(self, upload: Upload, *, by) -> ImportResult:
-        return _import(upload.reading(read_message), by=by)
-
-    @property
-    def namespaces(self) -> dict[str, str]:
-        return {"m": self.namespace, "b": self.base_namespace}
-
-    def import_message(self, message: Message, *, by) -> ImportResult:
-        problems = self.schema_problems(message.document)
-        if problems is not None:
-            return ImportResult.refused(*problems)
-        root = message.document.getroot()
-        parties = _parties(root, self.namespaces)
-        if isinstance(parties, list):
-            return ImportResult.refused(*parties)
-        provider, municipality = parties
-        declaration = Declaration.read(root, self.namespaces)
-        refusal = declaration.refusal(provider)
-        if refusal:
-            return ImportResult.refused(ImportProblem(0, "", refusal))
-        contract, refusal = contract_for(
-            provider, municipality, self.law, declaration.period_start, declaration.period_end, declaration.products
-        )
-        if contract is None:
-            return ImportResult.refused(ImportProblem(0, "", refusal))
-        invoice = declaration.invoice(provider, contract, municipality, by=by)
-        save_invoices([invoice], declaration.lines)
-        return ImportResult(created=[invoice])
-
-    def schema_problems(self, document: etree._ElementTree) -> list[ImportProblem] | None:
-        """None when the message matches the format's schema; otherwise the first 50 differences."""
-        schema = _schema(self.schema_path)
-        try:
-            valid = schema.validate(document)
-        except etree.Error:
-            valid = False
-        if valid:
-            return None
-        return [
-            ImportProblem(
-                error.line,
-                "",
-                _("does not match the %(name)s schema: %(error)s") % {"name": self.name, "error": error.message},
-            )
-            for error in list(schema.error_log)[:50]
-        ]
+        return import_declaration(upload.data, self.message, by=by)
 
 
 @FORMATS.register
 class JW323(DeclarationFormat):
     name = "JW323"
-    namespace = "http://www.istandaarden.nl/ijw/3_2/jw323/schema"
-    base_namespace = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
-    schema_path = SCHEMA_DIR / "ijw" / "JW323.xsd"
-    law = Law.YOUTH
+    message = MessageType("JW323")
 
 
 @FORMATS.register
 class WMO323(DeclarationFormat):
     name = "WMO323"
-    namespace = "http://www.istandaarden.nl/iwmo/3_2/wmo323/schema"
-    base_namespace = "http://www.istandaarden.nl/iwmo/3_2/basisschema/schema"
-    schema_path = SCHEMA_DIR / "iwmo" / "WMO323.xsd"
-    law = Law.WMO
+    message = MessageType("WMO323")
+
+
+def read_message(data: bytes) -> MessageType | ImportProblem:
+    """The kind of a 323 message; or why it is none: too large, not XML, a DTD, another kind."""
+    if len(data) > MAX_BYTES:
+        return ImportProblem(0, "", str(DeclarationFormat.too_large))
+    return message_type(data, codes=("323",))
 
 
 def import_declaration_message(data: bytes, *, by) -> ImportResult:
-    """One 323 message, of whichever registered format its namespace names."""
-    return _import(read_message(data), by=by)
+    """One 323 message, of whichever law its namespace names."""
+    found = read_message(data)
+    if isinstance(found, ImportProblem):
+        return ImportResult.refused(found)
+    return import_declaration(data, found, by=by)
 
 
-def _import(message: Message | ImportProblem, *, by) -> ImportResult:
-    if isinstance(message, ImportProblem):
-        return ImportResult.refused(message)
-    return message.format.import_message(message, by=by)
-
-
-def read_message(data: bytes) -> Message | ImportProblem:
-    """The message and its format; or why it is none: too large, not XML, a DTD, an unknown kind."""
-    if len(data) > MAX_BYTES:
-        return ImportProblem(0, "", str(DeclarationFormat.too_large))
-    # No entity is expanded and nothing is fetched: a message is data from outside.
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+def import_declaration(data: bytes, message: MessageType, *, by) -> ImportResult:
+    """Check the whole message (schema, parties, dates, totals, the number, the contract), then
+    save the invoice and its performances in one transaction, reading the message a second time."""
     try:
-        document = etree.parse(io.BytesIO(data), parser)
-    except etree.XMLSyntaxError as exc:
-        return ImportProblem(exc.lineno or 0, "", _("The file is not valid XML: %(error)s") % {"error": exc.msg})
-    if document.docinfo.doctype or document.docinfo.internalDTD is not None:
-        message = _(
-            "The message contains a document type declaration (DTD), which declaration messages "
-            "never have; it is refused for safety."
-        )
-        return ImportProblem(0, "", message)
-    namespace = etree.QName(document.getroot()).namespace
-    for candidate in FORMATS:
-        if isinstance(candidate, DeclarationFormat) and candidate.namespace == namespace:
-            return Message(document, candidate)
-    return ImportProblem(0, "", _("This is not a JW323 or WMO323 declaration message (release 3.2)."))
+        keys = Pseudonymiser()
+    except ImproperlyConfigured:
+        return ImportResult.refused(ImportProblem(0, "", str(NO_PSEUDONYM_KEY)))
+    try:
+        checked = check_declaration(data, message, keys)
+    except MessageInvalid as exc:
+        return ImportResult.refused(exc.problem)
+    if isinstance(checked, list):
+        return ImportResult.refused(*checked)
+    head, contract, provider, municipality = checked
+    invoice = head.invoice(provider, contract, municipality, by=by)
+    lines = (item for item in read_declaration(data, message, keys) if isinstance(item, InvoiceLine))
+    save_invoice_with_lines(invoice, lines, count=head.line_count)
+    return ImportResult(created=[invoice], assignment_numbers=head.assignment_numbers)
 
 
-@cache
-def _schema(path: Path) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(path)))
+def check_declaration(data: bytes, message: MessageType, keys: Pseudonymiser):
+    """(head, contract, provider, municipality) of a message that can be saved; else its problems."""
+    head = None
+    # lxml reports a schema difference once the chunk that holds it is read: until then every
+    # item is taken as it comes, and what cannot be read is left for the schema to name.
+    for item in read_declaration(data, message, keys, validate=True):
+        if isinstance(item, DeclarationHead):
+            head = item
+        elif head is not None:
+            head.add(item)
+    if head is None:
+        raise MessageInvalid(0, message, "Element 'Declaratie': missing")
+    parties = _parties(head.sender, head.receiver)
+    if isinstance(parties, list):
+        return parties
+    provider, municipality = parties
+    refusal = head.refusal(provider, message.law)
+    if refusal:
+        return [ImportProblem(0, "", refusal)]
+    contract, refusal = contract_for(
+        provider, municipality, message.law, head.period_start, head.period_end, head.products
+    )
+    if contract is None:
+        return [ImportProblem(0, "", refusal)]
+    return head, contract, provider, municipality
 
 
-def _parties(root, ns: dict[str, str]) -> tuple[Provider, Municipality] | list[ImportProblem]:
+def read_declaration(data: bytes, message: MessageType, keys: Pseudonymiser, *, validate: bool = False):
+    """The declaration's head, then each performance as an unsaved InvoiceLine; the client's
+    citizen number is turned into its key as it is read and goes no further."""
+    ns = message.namespaces
+    header = {}
+    for element in elements(data, message, "Header", "TotaalIngediendBedrag", "Prestatie", "Client", validate=validate):
+        tag = etree.QName(element).localname
+        if tag == "Header":
+            header = {"sender": text(element, "m:Afzender", message), "receiver": text(element, "m:Ontvanger", message),
+                      "message_id": text(element, "m:BerichtIdentificatie/b:Identificatie", message)}
+        else:
+            try:
+                if tag == "TotaalIngediendBedrag":
+                    yield DeclarationHead.read(element.getparent(), ns, **header)
+                elif tag == "Prestatie":
+                    client = element.getparent().getparent()
+                    yield _message_line(element, ns, keys(client.findtext("m:Bsn", namespaces=ns) or ""))
+            except (ValueError, TypeError, AttributeError):
+                # A value the schema refuses: the stream goes on so the schema names it.
+                if not validate:
+                    raise
+
+
+def _parties(agb: str, code: str) -> tuple[Provider, Municipality] | list[ImportProblem]:
     """The provider that sent the message and the municipality it is addressed to, or why not."""
-    agb = root.findtext("m:Header/m:Afzender", namespaces=ns)
-    code = root.findtext("m:Header/m:Ontvanger", namespaces=ns)
     provider = Provider.objects.filter(agb_code=agb).first()
     municipality = MunicipalityLookup().find(f"GM{code}")
     problems = []
@@ -181,54 +170,62 @@ def _parties(root, ns: dict[str, str]) -> tuple[Provider, Municipality] | list[I
 
 
 @dataclass
-class Declaration:
-    """What the portal takes from a message that matches its schema."""
+class DeclarationHead:
+    """What the portal takes from a declaration's head, and what its performances add up to."""
 
-    number: str
+    sender: str
+    receiver: str
     message_id: str
+    number: str
     invoice_date: datetime.date | None
     period_start: datetime.date | None
     period_end: datetime.date | None
     total: Decimal
-    lines: list[InvoiceLine]
+    lines_total: Decimal = Decimal("0.00")
+    line_count: int = 0
+    missing_date: bool = False  # a performance's date the portal cannot store
+    reversed_period: bool = False  # a performance that ends before it begins
+    products: set[str] = field(default_factory=set)
+    assignment_numbers: set[str] = field(default_factory=set)
 
     @classmethod
-    def read(cls, root, ns: dict[str, str]) -> Declaration:
-        declaration = root.find("m:Declaratie", namespaces=ns)
+    def read(cls, declaration, ns: dict[str, str], **header: str) -> DeclarationHead:
         return cls(
+            **header,
             number=declaration.findtext("m:DeclaratieNummer", namespaces=ns),
-            message_id=root.findtext("m:Header/m:BerichtIdentificatie/b:Identificatie", namespaces=ns) or "",
             invoice_date=_message_date(declaration.findtext("m:DeclaratieDagtekening", namespaces=ns)),
             period_start=_message_date(declaration.findtext("m:DeclaratiePeriode/b:Begindatum", namespaces=ns)),
             period_end=_message_date(declaration.findtext("m:DeclaratiePeriode/b:Einddatum", namespaces=ns)),
             total=_signed_cents(declaration.find("m:TotaalIngediendBedrag", namespaces=ns), "TotaalBedrag", ns),
-            lines=[
-                _message_line(p, ns)
-                for p in declaration.iterfind("m:Clienten/m:Client/m:Prestaties/m:Prestatie", namespaces=ns)
-            ],
         )
 
-    @property
-    def products(self) -> set[str]:
-        return {line.product_code for line in self.lines}
+    def add(self, line: InvoiceLine) -> None:
+        self.lines_total += line.amount
+        self.line_count += 1
+        self.products.add(line.product_code)
+        if line.assignment_number:
+            self.assignment_numbers.add(line.assignment_number)
+        if line.period_start is None or line.period_end is None:
+            self.missing_date = True
+        elif line.period_end < line.period_start:
+            self.reversed_period = True
 
-    def refusal(self, provider: Provider) -> str:
+    def refusal(self, provider: Provider, law: str) -> str:
         """Why the declaration cannot be an invoice of this provider; "" when it can."""
-        periods = [(self.period_start, self.period_end)] + [(line.period_start, line.period_end) for line in self.lines]
-        if self.invoice_date is None or any(start is None or end is None for start, end in periods):
+        if None in (self.invoice_date, self.period_start, self.period_end) or self.missing_date:
             return _("A date in the message has a time zone or lies outside %(first)d–%(last)d; it is refused.") % {
                 "first": FIRST_YEAR,
                 "last": LAST_YEAR,
             }
-        if any(end < start for start, end in periods):
+        if self.reversed_period or self.period_end < self.period_start:
             return _("A period in the message ends before it begins.")
-        lines_total = sum((line.amount for line in self.lines), Decimal("0.00"))
-        if lines_total != self.total:
+        if self.lines_total != self.total:
             return _("The total of the declaration (%(total)s) differs from the sum of its lines (%(sum)s).") % {
                 "total": self.total,
-                "sum": lines_total,
+                "sum": self.lines_total,
             }
-        if Invoice.objects.filter(provider=provider, invoice_number=self.number).exists():
+        # OP349: a declaration number is unique per provider per law.
+        if Invoice.objects.filter(provider=provider, law=law, invoice_number=self.number).exists():
             return _("Declaration %(number)s of %(provider)s is already in the portal.") % {
                 "number": self.number,
                 "provider": provider,
@@ -236,8 +233,7 @@ class Declaration:
         return ""
 
     def invoice(self, provider: Provider, contract: Contract, municipality: Municipality, *, by) -> Invoice:
-        """The declaration as an unsaved invoice, its lines pointing to it."""
-        invoice = Invoice(
+        return Invoice(
             provider=provider,
             contract=contract,
             municipality=municipality,
@@ -251,9 +247,6 @@ class Declaration:
             source=InvoiceSource.MESSAGE,
             registered_by=by,
         )
-        for line in self.lines:
-            line.invoice = invoice
-        return invoice
 
 
 def _message_date(text: str | None) -> datetime.date | None:
@@ -272,9 +265,10 @@ def _signed_cents(node, amount_tag: str, ns: dict[str, str]) -> Decimal:
     return (Decimal(sign * cents) / 100).quantize(Decimal("0.01"))
 
 
-def _message_line(node, ns: dict[str, str]) -> InvoiceLine:
+def _message_line(node, ns: dict[str, str], client_key: str) -> InvoiceLine:
     tariff = node.findtext("m:ProductTarief", namespaces=ns)
     return InvoiceLine(
+        client_key=client_key,
         reference_number=node.findtext("m:ProductReferentie/b:ReferentieNummer", namespaces=ns),
         assignment_number=node.findtext("m:ToewijzingNummer", namespaces=ns) or "",
         product_category=node.findtext("m:ProductCategorie", namespaces=ns),

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models.contracts import MONEY, Contract, Provider, add_months
+from contracts.models.contracts import MONEY, Contract, Law, Provider, add_months
 from municipalities.models import Municipality
 from portal.textfiles import FIRST_YEAR, LAST_YEAR
 
@@ -158,6 +158,15 @@ class InvoiceLedger(models.Model):
         return cls.objects.filter(pk=1).values_list("version", flat=True).first() or ""
 
 
+def _fill_law(invoices) -> None:
+    """An invoice's law is its contract's (declaration numbers are unique per provider per law,
+    OP349): read once per contract for a bulk insert."""
+    contract_ids = {i.contract_id for i in invoices}
+    laws = dict(Contract.objects.filter(pk__in=contract_ids).values_list("pk", "segment__law"))
+    for invoice in invoices:
+        invoice.law = laws.get(invoice.contract_id, invoice.law)
+
+
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def overdue(self, today: datetime.date | None = None) -> InvoiceQuerySet:
         # A credit note is money the provider owes: it is never overdue for the entity.
@@ -182,6 +191,11 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def update(self, **kwargs) -> int:
         _refuse_fields(self._names(kwargs))
         self._refuse_past_received()
+        if "contract" in kwargs or "contract_id" in kwargs:  # the law follows the contract
+            contract = kwargs.get("contract", kwargs.get("contract_id"))
+            kwargs["law"] = Contract.objects.filter(pk=getattr(contract, "pk", contract)).values_list(
+                "segment__law", flat=True
+            ).first()
         return super().update(**kwargs)
 
     def _take_step(self, **kwargs) -> int:
@@ -197,6 +211,7 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
         objs = list(objs)
         if any(o.status != InvoiceStatus.RECEIVED or o.rejection_reason for o in objs):
             _step_only()  # an invoice past "received" arrives with its steps: bulk_create_with_history
+        _fill_law(objs)
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
@@ -213,6 +228,7 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
         for invoice, steps in pairs:
             check_history(invoice, steps)
         invoices = [invoice for invoice, _steps in pairs]
+        _fill_law(invoices)
         with transaction.atomic():
             super().bulk_create(invoices, batch_size=batch_size)
             for invoice, steps in pairs:
@@ -239,6 +255,9 @@ class Invoice(models.Model):
         Municipality, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("municipality"), db_index=False
     )
     invoice_number = models.CharField(_("invoice number"), max_length=40)
+    # The contract's law, kept on the invoice so a declaration number is unique per provider per
+    # law (iJw/iWmo business rule OP349): the same number in JW323 and WMO323 is two declarations.
+    law = models.CharField(_("law"), max_length=10, choices=Law.choices, editable=False)
     invoice_date = models.DateField(_("invoice date"))
     due_date = models.DateField(_("payment due"), editable=False)
     period_start = models.DateField(_("period from"))
@@ -260,7 +279,9 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["-invoice_date", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["provider", "invoice_number"], name="invoice_number_unique_per_provider"),
+            models.UniqueConstraint(
+                fields=["provider", "law", "invoice_number"], name="invoice_number_unique_per_provider_and_law"
+            ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_end_after_start"
             ),
@@ -289,6 +310,10 @@ class Invoice(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "due_date"}
         with transaction.atomic():
             before = None if self._state.adding else Invoice._base_manager.filter(pk=self.pk).values().first()
+            if self.contract_id and (not self.law or (before and before["contract_id"] != self.contract_id)):
+                self.law = Contract.objects.filter(pk=self.contract_id).values_list("segment__law", flat=True).get()
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "law"}
             self._refuse_outside_workflow(before, kwargs.get("update_fields"))
             super().save(*args, **kwargs)
             InvoiceLedger.bump()
@@ -536,9 +561,13 @@ class InvoiceTransition(models.Model):
 
 
 class InvoiceLine(models.Model):
-    """One performance (prestatie) of a declaration message. No citizen number is kept."""
+    """One performance (prestatie) of a declaration message. No citizen number is kept: the
+    client is known only by a keyed pseudonym (portal.pseudonyms.client_key), the same for the
+    same client in every message. Its allocation is the municipality's allocation with this
+    number under the same law (traffic.Allocation), whichever message arrived first."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice"))
+    client_key = models.CharField(_("client key"), max_length=32, blank=True)
     reference_number = models.CharField(_("reference number"), max_length=20)
     assignment_number = models.CharField(_("assignment number"), max_length=20, blank=True)
     product_category = models.CharField(_("product category"), max_length=2)
