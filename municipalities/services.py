@@ -32,8 +32,9 @@ A real export holds more than the portal needs. Every data line is taken, skippe
 
   - a region that is neither one of the portal's municipalities nor recognisably a country,
     province, area or municipality: digits or symbols, or a near miss of one of the portal's
-    names (``Wert`` for Weert, ``Bergen`` or ``Bergen (L)`` for Bergen (L.)), which is more likely
-    a typing error than another municipality. These are listed as unknown municipalities;
+    names (one letter off or very alike: ``Wert`` or ``Weerd`` for Weert, ``Bergen`` or
+    ``Bergen (L)`` for Bergen (L.)), which is more likely a typing error than another
+    municipality. These are listed as unknown municipalities;
   - in a row of the portal's municipalities: a total column (Geslacht, Leeftijd) that does not
     hold the total, a period that is not a year, quarter, month or date, a count that is not a
     positive whole number, a second row for the same municipality and date (the same kind of
@@ -227,8 +228,14 @@ class RegionReader:
     def __init__(self) -> None:
         self.lookup = MunicipalityLookup()
         self.portal = [_split(_norm(m.name)) for m in set(self.lookup.by_key.values())]
+        self.seen: dict[str, Municipality | SkipReason | None] = {}  # an export repeats each region
 
     def read(self, value: str) -> Municipality | SkipReason | None:
+        if value not in self.seen:
+            self.seen[value] = self._read(value)
+        return self.seen[value]
+
+    def _read(self, value: str) -> Municipality | SkipReason | None:
         municipality = self.lookup.find(value)
         if municipality is not None:
             return municipality
