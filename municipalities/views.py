@@ -87,5 +87,7 @@ def population_import(request: HttpRequest) -> HttpResponse:
                     "unchanged": result.unchanged,
                 },
             )
+            if result.skipped:
+                messages.info(request, result.skipped_summary())
             return redirect("municipalities:list")
     return render(request, "municipalities/import.html", {"form": form, "result": result})
