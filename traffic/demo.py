@@ -49,6 +49,7 @@ FAULTS = [
     ("twice", 0.008, "9361"),  # the same product twice in overlapping periods
     ("tariff", 0.008, "0611"),  # not the contract's tariff
 ]
+FAULT_CODES = {name: codes for name, _chance, codes in FAULTS}
 CREDIT_WITHOUT_DEBIT = "8017"
 # Reasons a later 301 changed an allocation (LDT_RedenWijziging), by weight.
 CHANGES = {"04": 5, "05": 2, "14": 2, "03": 1, "02": 1, "07": 1}
@@ -151,16 +152,18 @@ def _save_lines(declared: list[_Declared]) -> int:
 
 
 def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
-    """Plain INSERTs in batches for rows without signals, defaults or keys to read back: the ORM's
+    """Plain multi-row INSERTs for rows without signals, defaults or keys to read back: the ORM's
     bulk_create prepares every value in Python and made the demo's 60,000 lines three times slower."""
     qn = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
+    size = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, objs)))  # SQLite: 999 parameters
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    row = f"({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), BATCH):
-            cursor.executemany(sql, [tuple(getattr(o, f.attname) for f in fields) for o in objs[start : start + BATCH]])
+        for start in range(0, len(objs), size):
+            batch = objs[start : start + size]
+            values = [getattr(o, f.attname) for o in batch for f in fields]
+            cursor.execute(head + ", ".join([row] * len(batch)), values)
 
 
 class _Traffic:
@@ -253,9 +256,6 @@ class _Traffic:
         used.add(id(care))
         return care
 
-    def ended(self, load: _Caseload, invoice: Invoice) -> _Care | None:
-        return load.ended[-1] if load.ended else None
-
     # --- declarations --------------------------------------------------------------------
 
     def declare_all(self, invoices: list[Invoice]) -> list[_Declared]:
@@ -271,13 +271,13 @@ class _Traffic:
             self.finish(care)
         return declared
 
-    def fault(self) -> tuple[str, str]:
+    def fault(self) -> str:
         draw = self.rng.random()
-        for name, chance, codes in FAULTS:
+        for name, chance, _codes in FAULTS:
             if draw < chance:
-                return name, codes
+                return name
             draw -= chance
-        return "", ""
+        return ""
 
     def debit(self, load: _Caseload, invoice: Invoice) -> list[tuple[InvoiceLine, str]]:
         """Tariff-based lines up to most of the amount; the rest in euros on a budget."""
@@ -286,8 +286,8 @@ class _Traffic:
         remaining = invoice.amount
         keep = (invoice.amount * Decimal(str(self.rng.uniform(0.05, 0.25)))).quantize(Decimal("0.01"))
         while remaining > keep and len(lines) < MAX_LINES_PER_INVOICE - 1:
-            fault, codes = self.fault()
-            line = self.tariff_line(load, invoice, used, fault, lines)
+            line, fault = self.tariff_line(load, invoice, used, self.fault(), lines)
+            codes = FAULT_CODES.get(fault, "")
             if line.amount > remaining:  # the last tariff-based line: what is left of the month
                 line.volume = int(remaining // line.tariff)
                 line.amount = line.volume * line.tariff
@@ -304,12 +304,17 @@ class _Traffic:
             care.declared += remaining
         return lines
 
-    def tariff_line(self, load: _Caseload, invoice: Invoice, used: set[int], fault: str, lines: list) -> InvoiceLine:
+    def tariff_line(
+        self, load: _Caseload, invoice: Invoice, used: set[int], fault: str, lines: list
+    ) -> tuple[InvoiceLine, str]:
+        """A line at the contract's tariff, with the fault it has ("" for none)."""
         if fault == "twice" and lines and lines[-1][0].tariff is not None:
             previous = lines[-1][0]
             care = self.by_line[id(previous)]
-            return self.line(invoice, care, len(lines), previous.volume, previous.tariff, previous.amount)
-        care = (self.ended(load, invoice) if fault == "ended" else None) or self.pick(load, invoice, used)
+            return self.line(invoice, care, len(lines), previous.volume, previous.tariff, previous.amount), fault
+        if fault in ("twice", "ended") and not (fault == "ended" and load.ended):
+            fault = ""  # nothing to declare twice or no allocation that ended: a sound line
+        care = load.ended[-1] if fault == "ended" else self.pick(load, invoice, used)
         volume = max(1, round(care.month_volume * self.rng.uniform(0.6, 1.0)))
         if fault == "over":
             volume = care.month_volume + self.rng.randint(1, 4)
@@ -319,7 +324,7 @@ class _Traffic:
         if fault == "unknown":
             line.assignment_number = f"{load.number_prefix}{self.rng.randrange(UNKNOWN_FROM, 100_000):05d}"
             line.client_key = self.new_client()
-        return line
+        return line, fault
 
     def credit(self, load: _Caseload, invoice: Invoice) -> list[tuple[InvoiceLine, str]]:
         """A credit note: one performance declared before, taken back in euros."""
