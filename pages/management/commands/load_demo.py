@@ -18,6 +18,7 @@ from contracts.demo import load_contract_demo
 from entity.models import BoardSeat, Membership, Module, MunicipalityContact
 from municipalities.models import Municipality, PopulationCount
 from pages import demo_data as demo
+from traffic.demo import load_traffic_demo
 from transition.demo import load_transition_demo
 
 
@@ -57,6 +58,10 @@ class Command(BaseCommand):
                 invoices=invoices, log=lambda line: self.stdout.write(line) if options.get("verbosity", 1) > 1 else None
             )
         if not reference_only:
+            self.stats["message traffic created"] += load_traffic_demo(
+                log=lambda line: self.stdout.write(line) if options.get("verbosity", 1) > 1 else None,
+                warn=self.stderr.write,
+            )
             self.stats["budgets created"] += load_budget_demo()
             self.stats["transition programmes created"] += load_transition_demo()
         created = sum(v for k, v in self.stats.items() if k.endswith("created"))
