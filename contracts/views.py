@@ -36,6 +36,7 @@ from municipalities.visibility import visible_municipalities
 from portal import spreadsheets
 from portal.templatetags.portal import money
 
+LINES_SHOWN = 500  # a declaration can hold 100,000 performances
 CONTRACT_COLUMNS = [
     ("kenmerk", lambda c: c.reference),
     ("titel", lambda c: c.title),
@@ -267,7 +268,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and invoice.status == InvoiceStatus.CHECKED
             and invoice.registered_by_id == request.user.pk,
             "transitions": invoice.transitions.select_related("by"),
-            "lines": invoice.lines.all(),
+            "lines": invoice.lines.all()[:LINES_SHOWN],
+            "line_count": invoice.lines.count(),
             "step_form": StepForm(),
         },
     )

@@ -51,6 +51,7 @@ EXPECTED.update(
         "contracts:invoice_edit": ({"pk": "weert_invoice"}, OFFICE),
         "contracts:invoice_import": ({}, OFFICE),
         "traffic:import": ({}, OFFICE),
+        "traffic:answer": ({"pk": "weert_invoice"}, READ),
         "contracts:invoice_step": ({"pk": "weert_invoice"}, POST_ONLY),
         "contracts:invoice_bulk": ({}, POST_ONLY),
         "budgeting:list": ({}, READ),
@@ -214,6 +215,21 @@ def test_every_url_refuses_a_method_it_does_not_serve(client, users, objects, na
     assert client.generic("DELETE", url).status_code == 405, f"{role} on {url}"
 
 
+def _answered(invoice) -> int:
+    """An invoice with the municipality's answer (325) to it; its pk."""
+    from traffic.models import DeclarationReturn
+
+    DeclarationReturn.objects.create(
+        invoice=invoice,
+        message_identification="1",
+        message_date="2026-06-01",
+        declared=invoice.amount,
+        granted=invoice.amount,
+        imported_by=invoice.registered_by,
+    )
+    return invoice.pk
+
+
 @pytest.fixture
 def objects(youth, region, staff_user):
     """A contract and invoice of Weert, and a contract and invoice that concern Venlo only."""
@@ -250,9 +266,9 @@ def objects(youth, region, staff_user):
     )
     return {
         "weert_contract": youth["contract"].pk,
-        "weert_invoice": InvoiceFactory(contract=youth["contract"], municipality=region["weert"]).pk,
+        "weert_invoice": _answered(InvoiceFactory(contract=youth["contract"], municipality=region["weert"])),
         "venlo_contract": venlo_contract.pk,
-        "venlo_invoice": InvoiceFactory(contract=venlo_contract, municipality=region["venlo"]).pk,
+        "venlo_invoice": _answered(InvoiceFactory(contract=venlo_contract, municipality=region["venlo"])),
         "entry": entry.pk,
         "budget": budget.pk,
         "line": BudgetLine.objects.create(budget=budget, kind="other", description="ICT", amount=1).pk,
@@ -300,6 +316,7 @@ def _programme(user) -> dict:
     [
         ("contracts:detail", {"pk": "venlo_contract"}),
         ("contracts:invoice", {"pk": "venlo_invoice"}),
+        ("traffic:answer", {"pk": "venlo_invoice"}),
         ("municipalities:detail", {"slug": "venlo"}),
         ("budgeting:budget_statement", {"pk": "adopted", "slug": "venlo"}),
         ("budgeting:budget_statement_pdf", {"pk": "adopted", "slug": "venlo"}),

@@ -5,4 +5,5 @@ from traffic import views
 app_name = "traffic"
 urlpatterns = [
     path("berichten/import/", views.message_import, name="import"),
+    path("facturen/<int:pk>/antwoord/", views.declaration_answer, name="answer"),
 ]

@@ -101,3 +101,26 @@ def test_the_upload_is_never_written_to_a_temporary_file(traffic, users, login, 
     response = login(users["staff"]).post(URL, {"file": SimpleUploadedFile("t.xml", message)})
     assert response.status_code == 200 and not made
     assert Allocation.objects.count() == 1
+
+
+def test_the_answer_is_shown_with_the_invoice_and_its_codes_in_dutch(traffic, users, login):
+    from tests.traffic.builders import answer
+    from traffic.imports import import_message
+
+    perf = [Performance(BSNS[0], "R1", "1", Decimal("10.00")), Performance(BSNS[1], "R2", "2", Decimal("5.00"))]
+    staff = users["staff"]
+    assert import_message(declaration("JW323", AGB, WEERT, "D1", perf), by=staff).ok
+    perf[1].codes = ["9307"]
+    assert import_message(
+        answer("JW325", WEERT, AGB, "D1", perf[1:], declared=Decimal("15.00"), granted=Decimal("10.00")), by=staff
+    ).ok
+    from contracts.models import Invoice
+
+    invoice = Invoice.objects.get()
+    page = login(staff).get(invoice.get_absolute_url()).content.decode()
+    assert "€ 10,00 toegekend van € 15,00 gedeclareerd; € 5,00 afgewezen." in page.replace("\xa0", " ")
+    detail = login(users["contact_weert"]).get(reverse("traffic:answer", args=[invoice.pk])).content.decode()
+    assert (
+        "9307" in detail and "Begindatum prestatie ligt niet tussen de ingangsdatum en einddatum toewijzing" in detail
+    )
+    assert "afgewezen" in detail and BSNS[1] not in detail
