@@ -141,7 +141,8 @@ class MessageInvalid(Exception):
     def __init__(self, line: int, message: MessageType, detail: str) -> None:
         super().__init__(detail)
         if detail.startswith("Element "):
-            text = _("does not match the %(name)s schema: %(error)s") % {"name": message.name, "error": redact(detail)}
+            error = in_dutch(detail) or redact(detail)
+            text = _("does not match the %(name)s schema: %(error)s") % {"name": message.name, "error": error}
         else:
             text = _("The file is not valid XML: %(error)s") % {"error": redact(detail)}
         self.problem = ImportProblem(line, "", text)
@@ -169,3 +170,68 @@ def redact(detail: str) -> str:
 
 def text(element: etree._Element, path: str, message: MessageType) -> str:
     return (element.findtext(path, namespaces=message.namespaces) or "").strip()
+
+
+_ELEMENT = re.compile(r"^Element '([^']*)': (.*?)\.?$", re.DOTALL)
+_REASONS = [
+    (
+        re.compile(r"This element is not expected\. Expected is (?:one of )?\( ?(.*?) ?\)"),
+        lambda m: _("this element is not expected here; expected: %(names)s") % {"names": m[1]},
+    ),
+    (re.compile(r"This element is not expected"), lambda m: _("this element is not expected here")),
+    (
+        re.compile(r"Missing child element\(s\)\. Expected is (?:one of )?\( ?(.*?) ?\)"),
+        lambda m: _("an element is missing; expected: %(names)s") % {"names": m[1]},
+    ),
+    (
+        re.compile(r"\[facet 'enumeration'\].*?the set (\{.*\})"),
+        lambda m: _("the value is not one of the codes %(codes)s") % {"codes": m[1]},
+    ),
+    (
+        re.compile(r"\[facet 'pattern'\].*?the pattern '(.*)'"),
+        lambda m: _("the value does not have the form %(pattern)s") % {"pattern": m[1]},
+    ),
+    (
+        re.compile(r"\[facet '(?:maxLength|length)'\].*?(?:maximum )?length of '(\d+)'\.?$"),
+        lambda m: _("the value is longer than %(max)s characters") % {"max": m[1]},
+    ),
+    (re.compile(r"\[facet 'minLength'\]"), lambda m: _("the value is too short or empty")),
+    (
+        re.compile(r"\[facet 'maxInclusive'\].*?\('?([^')]*)'?\)"),
+        lambda m: _("the value is greater than %(max)s") % {"max": m[1]},
+    ),
+    (
+        re.compile(r"\[facet 'minInclusive'\].*?\('?([^')]*)'?\)"),
+        lambda m: _("the value is less than %(min)s") % {"min": m[1]},
+    ),
+    (
+        re.compile(r"is not a valid value of the (?:local )?(?:atomic|union|list) type(?: '([^']*)')?"),
+        lambda m: _("the value is not a valid %(type)s") % {"type": m[1]} if m[1] else _("the value is not valid here"),
+    ),
+    (
+        re.compile(r"Character content other than whitespace is not allowed"),
+        lambda m: _("text is not allowed here, only elements"),
+    ),
+    (
+        re.compile(r"No matching global declaration available for the validation root"),
+        lambda m: _("this is not the root element of this kind of message"),
+    ),
+    (
+        re.compile(r"The attribute '([^']*)' is not allowed"),
+        lambda m: _("the attribute %(name)s is not allowed") % {"name": m[1]},
+    ),
+]
+
+
+def in_dutch(detail: str) -> str | None:
+    """A schema difference as the parser words it, said in Dutch from what the schema holds (the
+    element, its codes, pattern or limits), never with the value from the message: "element
+    Eenheid: the value is not one of the codes {...}". None when it is not recognised."""
+    found = _ELEMENT.match(_WHERE.sub("", _NAMESPACE.sub("", detail)))
+    if not found:
+        return None
+    element, reason = found.groups()
+    for pattern, say in _REASONS:
+        if matched := pattern.search(reason):
+            return _("element %(element)s: %(reason)s") % {"element": element, "reason": say(matched)}
+    return None
