@@ -104,7 +104,12 @@ def main() -> None:
     allocation = allocation_run(base_env)
 
     results = _serve_and_measure(args, pg_env)
-    insert_section(args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation))
+    from traffic_run import traffic_report, traffic_run
+
+    traffic = traffic_report(args, traffic_run(args, base_env))
+    insert_section(
+        args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation) + "\n" + traffic
+    )
 
 
 def _arguments() -> argparse.Namespace:

@@ -537,6 +537,124 @@ def write_323(path: Path, size: int, clients: int) -> dict:
     }
 
 
+def _head(kind: str, sender: str, receiver: str, message_id: str, date, extra: str = "") -> str:
+    """The opening of a JW301/JW325 message up to the end of its header (prefixes as in the 323)."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<m:Bericht xmlns:ijw="http://www.istandaarden.nl/ijw/3_2/'
+        f'basisschema/schema" xmlns:m="http://www.istandaarden.nl/ijw/3_2/jw{kind}/schema">\n<m:Header>'
+        f"<m:BerichtCode>{ {'301': 436, '325': 491}[kind] }</m:BerichtCode><m:BerichtVersie>3</m:BerichtVersie>"
+        f"<m:BerichtSubversie>2</m:BerichtSubversie><m:Afzender>{sender}</m:Afzender><m:Ontvanger>{receiver}"
+        f"</m:Ontvanger><m:BerichtIdentificatie><ijw:Identificatie>{message_id}</ijw:Identificatie><ijw:Dagtekening>"
+        f"{date}</ijw:Dagtekening></m:BerichtIdentificatie><m:XsdVersie><ijw:BasisschemaXsdVersie>1.0.0"
+        f"</ijw:BasisschemaXsdVersie><ijw:BerichtXsdVersie>1.0.0</ijw:BerichtXsdVersie></m:XsdVersie>{extra}"
+        "</m:Header>\n"
+    )
+
+
+ALLOCATED_301 = (
+    "<m:ToegewezenProduct><m:ToewijzingNummer>{number}</m:ToewijzingNummer><m:Product><ijw:Categorie>45"
+    "</ijw:Categorie><ijw:Code>45A03</ijw:Code></m:Product><m:Toewijzingsdatum>{date}</m:Toewijzingsdatum>"
+    "<m:Toewijzingstijd>09:00:00</m:Toewijzingstijd><m:Ingangsdatum>{start}</m:Ingangsdatum><m:Einddatum>{end}"
+    "</m:Einddatum><m:Omvang><ijw:Volume>{volume}</ijw:Volume><ijw:Eenheid>04</ijw:Eenheid><ijw:Frequentie>4"
+    "</ijw:Frequentie></m:Omvang></m:ToegewezenProduct>\n"
+)
+
+
+def write_301(path: Path, size: int, clients: int) -> dict:
+    """One JW301 (one client, as the standard has it) with ``size`` allocated products, new numbers
+    above the fill's: the municipality and provider of the 323 files."""
+    provider, municipality, _allocations = import_target()
+    bsns, _keys = client_keys(min(clients, 1000))
+    tag = f"T{size // 1000}K{int(time.time()) % 100_000:05d}"
+    first = 800_000_000 + (int(time.time()) % 1000) * 150_000  # new numbers on every run
+    end = add_months(IMPORT_MONTH, 12) - datetime.timedelta(days=1)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(_head("301", municipality.cbs_number, provider.agb_code, tag, IMPORT_MONTH - datetime.timedelta(7)))
+        out.write(
+            f"<m:Client><m:Bsn>{bsns[0]}</m:Bsn><m:Geboortedatum><ijw:Datum>2012-03-04</ijw:Datum></m:Geboortedatum>"
+            "<m:Geslacht>1</m:Geslacht><m:Naam><ijw:Geslachtsnaam><ijw:Achternaam>Bench</ijw:Achternaam>"
+            "</ijw:Geslachtsnaam><ijw:Voorletters>T</ijw:Voorletters><ijw:NaamGebruik>1</ijw:NaamGebruik></m:Naam>"
+            "<m:Contactgegevens><m:Contact><m:Soort>01</m:Soort></m:Contact></m:Contactgegevens><m:ToegewezenProducten>\n"
+        )
+        for n in range(size):
+            out.write(
+                ALLOCATED_301.format(
+                    number=first + n,
+                    date=IMPORT_MONTH - datetime.timedelta(7),
+                    start=IMPORT_MONTH,
+                    end=end,
+                    volume=2 + n % 30,
+                )
+            )
+        out.write("</m:ToegewezenProducten></m:Client>\n</m:Bericht>\n")
+    return {"kind": "301", "lines": size, "path": str(path), "bytes": path.stat().st_size, "number": tag}
+
+
+def write_325(path: Path, declaration: Path, rejected_per_mille: int = 40) -> dict:
+    """The JW325 answer to a generated JW323 file: every performance answered (0200, or a rejection
+    code for about 4 % of them), the totals adding up."""
+    from lxml import etree
+
+    ns = {
+        "m": "http://www.istandaarden.nl/ijw/3_2/jw323/schema",
+        "b": "http://www.istandaarden.nl/ijw/3_2/basisschema/schema",
+    }
+    root = etree.parse(str(declaration)).getroot()
+    header, answer = root.find("m:Header", ns), root.find("m:Declaratie", ns)
+    number = answer.findtext("m:DeclaratieNummer", namespaces=ns)
+    declared = int(answer.findtext("m:TotaalIngediendBedrag/b:TotaalBedrag", namespaces=ns))
+    clients, rejected, n = [], 0, 0
+    for client in answer.iterfind("m:Clienten/m:Client", ns):
+        parts = []
+        for performance in client.iterfind("m:Prestaties/m:Prestatie", ns):
+            refused = (n * 2654435761) % 1000 < rejected_per_mille
+            amount = int(performance.findtext("m:IngediendBedrag/b:Bedrag", namespaces=ns))
+            rejected += amount if refused else 0
+            body = etree.tostring(performance, encoding="unicode").split(">", 1)[1].rsplit("</", 1)[0]
+            body = body.replace("jw323:", "m:").replace(' xmlns:jw323="' + ns["m"] + '"', "")
+            body = body.replace(' xmlns:ijw="' + ns["b"] + '"', "")
+            code = "0611" if refused else "0200"
+            parts.append(
+                f"<m:Prestatie>{body}<m:RetourCodes><m:RetourCode>{code}</m:RetourCode></m:RetourCodes></m:Prestatie>\n"
+            )
+            n += 1
+        bsn = client.findtext("m:Bsn", namespaces=ns)
+        clients.append(
+            f"<m:Client><m:Bsn>{bsn}</m:Bsn><m:Prestaties>\n{''.join(parts)}</m:Prestaties>"
+            "<m:RetourCodes><m:RetourCode>0200</m:RetourCode></m:RetourCodes></m:Client>\n"
+        )
+    message_id = header.findtext("m:BerichtIdentificatie/b:Identificatie", namespaces=ns)
+    date = header.findtext("m:BerichtIdentificatie/b:Dagtekening", namespaces=ns)
+    extra = (
+        f"<m:DeclaratieIdentificatie><ijw:Identificatie>{message_id}</ijw:Identificatie><ijw:Dagtekening>{date}"
+        "</ijw:Dagtekening></m:DeclaratieIdentificatie><m:XsdVersieDeclaratie><ijw:BasisschemaXsdVersie>1.0.0"
+        "</ijw:BasisschemaXsdVersie><ijw:BerichtXsdVersie>1.0.0</ijw:BerichtXsdVersie></m:XsdVersieDeclaratie>"
+        "<m:RetourCodes><m:RetourCode>0200</m:RetourCode></m:RetourCodes>"
+    )
+    sender, receiver = header.findtext("m:Ontvanger", namespaces=ns), header.findtext("m:Afzender", namespaces=ns)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(_head("325", sender, receiver, "R" + message_id[1:], date, extra))
+        out.write(
+            f"<m:DeclaratieAntwoord><m:DeclaratieNummer>{number}</m:DeclaratieNummer><m:TotaalIngediendBedrag>"
+            f"<ijw:TotaalBedrag>{declared}</ijw:TotaalBedrag><ijw:DebetCredit>D</ijw:DebetCredit>"
+            f"</m:TotaalIngediendBedrag><m:TotaalToegekendBedrag><ijw:TotaalBedrag>{declared - rejected}"
+            "</ijw:TotaalBedrag><ijw:DebetCredit>D</ijw:DebetCredit></m:TotaalToegekendBedrag><m:Clienten>\n"
+        )
+        out.writelines(clients)
+        out.write(
+            "</m:Clienten><m:RetourCodes><m:RetourCode>0200</m:RetourCode></m:RetourCodes>"
+            "</m:DeclaratieAntwoord>\n</m:Bericht>\n"
+        )
+    return {
+        "kind": "325",
+        "lines": n,
+        "path": str(path),
+        "bytes": path.stat().st_size,
+        "number": number,
+        "rejected_lines": sum(1 for i in range(n) if (i * 2654435761) % 1000 < rejected_per_mille),
+    }
+
+
 # --- One import, measured -------------------------------------------------------------------------
 
 
@@ -594,6 +712,13 @@ if __name__ == "__main__":
     p.add_argument("path", type=Path)
     p.add_argument("--lines", type=int, required=True)
     p.add_argument("--clients", type=int, default=300_000)
+    p = sub.add_parser("file301")
+    p.add_argument("path", type=Path)
+    p.add_argument("--lines", type=int, required=True)
+    p.add_argument("--clients", type=int, default=300_000)
+    p = sub.add_parser("file325")
+    p.add_argument("path", type=Path)
+    p.add_argument("declaration", type=Path)
     p = sub.add_parser("import")
     p.add_argument("kind", choices=["323", "301", "325"])
     p.add_argument("path", type=Path)
@@ -603,5 +728,9 @@ if __name__ == "__main__":
         print(json.dumps(fill(arguments)))
     elif arguments.command == "file323":
         print(json.dumps(write_323(arguments.path, arguments.lines, arguments.clients)))
+    elif arguments.command == "file301":
+        print(json.dumps(write_301(arguments.path, arguments.lines, arguments.clients)))
+    elif arguments.command == "file325":
+        print(json.dumps(write_325(arguments.path, arguments.declaration)))
     elif arguments.command == "import":
         print(json.dumps(run_import(arguments.kind, arguments.path, direct=arguments.direct)))

@@ -8,12 +8,14 @@ import os
 import platform
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from common import PYTHON, ROOT, commit, psql, psql_value, recreate_database, sh, today
 
-PSEUDONYM_KEY = "bench-pseudonym-key-" + "p" * 32  # bench only: keys of generated test BSNs
+PSEUDONYM_KEY = "bench-pseudonym-key-0123456789abcdef"  # bench only: keys of generated test BSNs
 SIZE_LIMIT = 20 * 1024 * 1024  # contracts.imports.base.MAX_BYTES
+FILL_RECORD = Path(tempfile.gettempdir()) / "portal-bench-traffic-fill.json"  # the fill, for a --reuse run
 
 
 def _bench(env: dict, *args: str) -> dict:
@@ -35,21 +37,31 @@ def traffic_fill(args, env: dict) -> dict:
     data["setup_s"] = round(setup, 1)
     data["vacuum_s"] = round(time.perf_counter() - start, 1)
     data["database_size"] = psql_value(args.traffic_pg, "SELECT pg_size_pretty(pg_database_size(current_database()))")
+    FILL_RECORD.write_text(json.dumps(data))
     return data
 
 
 def traffic_run(args, base_env: dict) -> dict:
     env = {**base_env, "DATABASE_URL": args.traffic_pg, "CLIENT_PSEUDONYM_KEY": PSEUDONYM_KEY}
     print(f"Message traffic: {args.traffic_lines:,} declared performances in {args.traffic_pg.rsplit('/', 1)[1]}…")
-    fill = None if args.reuse else traffic_fill(args, env)
+    if args.reuse:  # the database of an earlier run, and what its fill measured
+        fill = json.loads(FILL_RECORD.read_text()) if FILL_RECORD.exists() else None
+    else:
+        fill = traffic_fill(args, env)
     imports = []
     with tempfile.TemporaryDirectory(prefix="portal-bench-traffic-") as folder:
         for size in (int(n) for n in args.traffic_import_sizes.split(",")):
             path = Path(folder) / f"jw323-{size}.xml"
             made = _bench(env, "file323", str(path), "--lines", str(size), "--clients", str(args.traffic_clients))
             imports += _import_323(env, path, made)
-    if (ROOT / "traffic" / "imports.py").exists():
-        print("  traffic/imports.py is here, but its 301 and 325 are not measured yet by this bench")
+            if _traffic_imports():
+                answer = Path(folder) / f"jw325-{size}.xml"
+                imports.append(_import(env, "325", answer, _bench(env, "file325", str(answer), str(path))))
+                allocations = Path(folder) / f"jw301-{size}.xml"
+                made = _bench(env, "file301", str(allocations), "--lines", str(size))
+                imports.append(_import(env, "301", allocations, made))
+    if not _traffic_imports():
+        print("  no traffic.imports.import_message on this branch: the 301 and 325 are not measured")
     load = os.getloadavg()
     if not args.reuse:
         admin_url, name = args.traffic_pg.rsplit("/", 1)
@@ -57,20 +69,28 @@ def traffic_run(args, base_env: dict) -> dict:
     return {"fill": fill, "imports": imports, "load": [round(x, 1) for x in load]}
 
 
+def _traffic_imports() -> bool:
+    return (ROOT / "traffic" / "imports.py").exists() or (ROOT / "traffic" / "imports" / "__init__.py").exists()
+
+
+def _import(env: dict, kind: str, path: Path, made: dict, *extra: str) -> dict:
+    run = _bench(env, "import", kind, str(path), *extra)
+    run["lines"] = made["lines"]
+    state = "saved" if run["ok"] else "refused: " + "; ".join(run["problems"])
+    past = ", past the size check" if run["direct"] else ""
+    print(
+        f"  {kind} with {made['lines']:,} lines ({run['bytes'] / 1e6:.1f} MB{past}): "
+        f"{run['seconds']} s, peak RSS {run['peak_mb']} MB (baseline {run['baseline_mb']} MB), {state}"
+    )
+    return run
+
+
 def _import_323(env: dict, path: Path, made: dict) -> list[dict]:
     """The import as the portal runs it; a file over the 20 MB upload limit is refused by it, so it
     is then also imported past that check (import_declaration: the same validation and saving)."""
-    runs = [_bench(env, "import", "323", str(path))]
+    runs = [_import(env, "323", path, made)]
     if made["bytes"] > SIZE_LIMIT:
-        runs.append(_bench(env, "import", "323", str(path), "--direct"))
-    for run in runs:
-        run["lines"] = made["lines"]
-        state = "saved" if run["ok"] else "refused: " + "; ".join(run["problems"])
-        past = ", past the size check" if run["direct"] else ""
-        print(
-            f"  323 with {made['lines']:,} lines ({run['bytes'] / 1e6:.1f} MB{past}): "
-            f"{run['seconds']} s, peak RSS {run['peak_mb']} MB (baseline {run['baseline_mb']} MB), {state}"
-        )
+        runs.append(_import(env, "323", path, made, "--direct"))
     return runs
 
 
@@ -97,9 +117,12 @@ def traffic_report(args, data: dict) -> str:
     ]
     for run in data["imports"]:
         path = "`import_declaration` (no size check)" if run["direct"] else "`import_declaration_message`"
+        if run["kind"] != "323":
+            path = "`traffic.imports.import_message`"
         result = "saved" if run["ok"] else "refused: " + "; ".join(run["problems"])
         lines.append(
-            f"| JW323 | {run['lines']:,} | {run['bytes'] / 1e6:.1f} MB | {path} | {result} | {run['seconds']} | "
+            f"| JW{run['kind']} | {run['lines']:,} | {run['bytes'] / 1e6:.1f} MB | {path} | {result} | "
+            f"{run['seconds'] if run['seconds'] >= 0.1 else '< 0.1'} | "
             f"{run['peak_mb']:.0f} MB | {run['peak_mb'] - run['baseline_mb']:.0f} MB | "
             f"{run['peak_mb'] - run['with_file_mb']:.0f} MB |"
         )
@@ -108,16 +131,19 @@ def traffic_report(args, data: dict) -> str:
 
 
 def _fill_lines(fill: dict) -> list[str]:
-    rows = fill["rows"]
-    timings = fill["timings"]
+    rows, timings = fill["rows"], fill["timings"]
+    share = 100 * rows["traffic_returnline"] / max(1, rows["contracts_invoiceline"])
+    note = f" Setup: {fill['setup_note']}." if fill.get("setup_note") else ""
     total = fill["setup_s"] + timings["total"] + fill["vacuum_s"]
     out = [
         f"Fill (`bench/traffic_bench.py fill`, seeded): {fill['years']} years from {fill['first_month']}, 14 "
         f"municipalities, {fill['providers']} providers (one youth and one Wmo contract each over the window), "
         f"{fill['clients_declared']:,} client keys in the declarations ({fill['clients_allocated']:,} with an "
         "allocation; HMAC-SHA256 keys of generated eleven-proof test BSNs, `portal.pseudonyms.client_key`), "
-        f"one invoice per provider × municipality × law × month that has lines. Declared "
-        f"€ {fill['declared']}, granted € {fill['granted']}. Database {fill['database_size']}.",
+        "one invoice per provider × municipality × law × month that has lines, each answered by a return; "
+        f"{rows['traffic_returnline']:,} lines rejected ({share:.2f} %). "
+        f"Declared € {Decimal(fill['declared']):,}, granted € {Decimal(fill['granted']):,}. "
+        f"Database {fill['database_size']} after the fill.{note}",
         "",
         "| step | seconds |",
         "| --- | ---: |",
