@@ -15,7 +15,11 @@ from common import PYTHON, ROOT, commit, psql, psql_value, recreate_database, sh
 
 PSEUDONYM_KEY = "bench-pseudonym-key-0123456789abcdef"  # bench only: keys of generated test BSNs
 SIZE_LIMIT = 20 * 1024 * 1024  # contracts.imports.base.MAX_BYTES
-FILL_RECORD = Path(tempfile.gettempdir()) / "portal-bench-traffic-fill.json"  # the fill, for a --reuse run
+
+
+def fill_record(pg_url: str) -> Path:
+    """What the fill of this database measured, for a later --reuse run."""
+    return Path(tempfile.gettempdir()) / f"portal-bench-traffic-fill-{pg_url.rsplit('/', 1)[1]}.json"
 
 
 def _bench(env: dict, *args: str) -> dict:
@@ -37,7 +41,7 @@ def traffic_fill(args, env: dict) -> dict:
     data["setup_s"] = round(setup, 1)
     data["vacuum_s"] = round(time.perf_counter() - start, 1)
     data["database_size"] = psql_value(args.traffic_pg, "SELECT pg_size_pretty(pg_database_size(current_database()))")
-    FILL_RECORD.write_text(json.dumps(data))
+    fill_record(args.traffic_pg).write_text(json.dumps(data))
     return data
 
 
@@ -45,7 +49,8 @@ def traffic_run(args, base_env: dict) -> dict:
     env = {**base_env, "DATABASE_URL": args.traffic_pg, "CLIENT_PSEUDONYM_KEY": PSEUDONYM_KEY}
     print(f"Message traffic: {args.traffic_lines:,} declared performances in {args.traffic_pg.rsplit('/', 1)[1]}…")
     if args.reuse:  # the database of an earlier run, and what its fill measured
-        fill = json.loads(FILL_RECORD.read_text()) if FILL_RECORD.exists() else None
+        record = fill_record(args.traffic_pg)
+        fill = json.loads(record.read_text()) if record.exists() else None
     else:
         fill = traffic_fill(args, env)
     imports = []
