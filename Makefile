@@ -7,14 +7,15 @@ BIN := $(VENV)/bin
 # 127.0.0.1 (HTTPS=0: no redirect to https, no HSTS, no Secure cookies), static files collected
 # and served by WhiteNoise.
 DEV_ENV := DEBUG=1
-RUN_ENV = DEBUG=0 HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY="$$(cat .secret-key)"
+RUN_ENV = DEBUG=0 HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost SECRET_KEY="$$(cat .secret-key)" \
+	CLIENT_PSEUDONYM_KEY="$$(cat .client-key)"
 # WeasyPrint needs Pango; with libharfbuzz-subset0 it embeds font subsets ~2x faster.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PYTEST_ARGS ?=
 
 .PHONY: run test bench loadtest backup restore setup setup-test system-deps lint messages clean
 
-run: setup .secret-key
+run: setup .secret-key .client-key
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(RUN_ENV) $(BIN)/python manage.py load_demo --allow-demo-users
@@ -25,6 +26,12 @@ run: setup .secret-key
 # A random key for this machine's local portal, kept so sessions survive a restart.
 .secret-key:
 	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
+
+# The secret of the clients' pseudonyms (README: "Clients without identity"), generated once.
+# Never in the database or a backup: keep it as you keep .secret-key; lost, it cannot be recovered.
+.client-key:
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	@chmod 600 $@
 
 test: setup-test

@@ -22,6 +22,7 @@ class NavItem:
 GUARDED_ITEMS = [
     (NavItem(_("Organisation"), "entity:organisation", "organisation"), Capability.SEE_WHOLE_REGION),
     (NavItem(_("Import invoices"), "contracts:invoice_import", "invoice_import"), Capability.REGISTER_INVOICES),
+    (NavItem(_("Import messages"), "traffic:import", "message_import"), Capability.IMPORT_MESSAGES),
     (NavItem(_("Import population"), "municipalities:import", "import"), Capability.IMPORT_POPULATION),
     (NavItem(_("Login security"), "account:lockouts", "login_security"), Capability.MANAGE_LOGIN_SECURITY),
     (NavItem(_("Management"), "admin:index", "admin"), Capability.MANAGE_REFERENCE_DATA),

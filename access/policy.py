@@ -47,6 +47,7 @@ class Capability(StrEnum):
     CHANGE_OWN_LOG_ENTRIES = "change_own_log_entries"
     CHANGE_ANY_LOG_ENTRY = "change_any_log_entry"
     REGISTER_INVOICES = "register_invoices"
+    IMPORT_MESSAGES = "import_messages"
     PROCESS_INVOICES = "process_invoices"
     PREPARE_DOCUMENTS = "prepare_documents"
     SEE_STATEMENT_DOWNLOADS = "see_statement_downloads"
@@ -86,6 +87,8 @@ POLICY: dict[Capability, frozenset[Role]] = {
     # Register (by hand or imported), then check, approve, reject, pay (four eyes: the model).
     Capability.REGISTER_INVOICES: _OFFICE,
     Capability.PROCESS_INVOICES: _OFFICE,
+    # The municipalities' message traffic (301, 323, 325), pseudonymised on import.
+    Capability.IMPORT_MESSAGES: _OFFICE,
     # Budgets, amendments, the plan, annual accounts and the allocation basis while they may change.
     Capability.PREPARE_DOCUMENTS: _OFFICE,
     Capability.SEE_STATEMENT_DOWNLOADS: _OFFICE,

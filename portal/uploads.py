@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -45,3 +46,11 @@ def clean_data_upload(upload, *, extensions: tuple[str, ...], max_bytes: int, to
             wrong_type or _("Choose a file of type %(types)s.") % {"types": ", ".join(extensions)}
         )
     return upload
+
+
+class InMemoryUploadHandler(MemoryFileUploadHandler):
+    """Keeps every uploaded file in memory, whatever its size (the view limits the size first):
+    for uploads that name people, which must never be written to a temporary file."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.activated = True

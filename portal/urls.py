@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("budgeting.urls")),
     path("", include("transition.urls")),
+    path("", include("traffic.urls")),
     path("", include("audit.urls")),
     path("beheer/", admin.site.urls),
 ]

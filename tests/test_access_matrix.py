@@ -50,6 +50,7 @@ EXPECTED.update(
         "contracts:invoice_create": ({}, OFFICE),
         "contracts:invoice_edit": ({"pk": "weert_invoice"}, OFFICE),
         "contracts:invoice_import": ({}, OFFICE),
+        "traffic:import": ({}, OFFICE),
         "contracts:invoice_step": ({"pk": "weert_invoice"}, POST_ONLY),
         "contracts:invoice_bulk": ({}, POST_ONLY),
         "budgeting:list": ({}, READ),

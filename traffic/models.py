@@ -30,7 +30,9 @@ class Allocation(models.Model):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("municipality")
     )
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("provider"))
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("provider")
+    )
     law = models.CharField(_("law"), max_length=10, choices=Law.choices)
     number = models.CharField(_("allocation number"), max_length=9)
     client_key = models.CharField(_("client key"), max_length=32)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any, ClassVar
 
 from django.db import transaction

@@ -32,6 +32,7 @@ from municipalities.models import Municipality
 from portal.pseudonyms import Pseudonymiser
 from portal.textfiles import FIRST_YEAR, LAST_YEAR
 
+
 class DeclarationFormat(ImportFormat):
     """A 323 message of one law, recognised by the namespace of its root element."""
 
@@ -136,8 +137,11 @@ def read_declaration(data: bytes, message: MessageType, keys: Pseudonymiser, *, 
     for element in elements(data, message, "Header", "TotaalIngediendBedrag", "Prestatie", "Client", validate=validate):
         tag = etree.QName(element).localname
         if tag == "Header":
-            header = {"sender": text(element, "m:Afzender", message), "receiver": text(element, "m:Ontvanger", message),
-                      "message_id": text(element, "m:BerichtIdentificatie/b:Identificatie", message)}
+            header = {
+                "sender": text(element, "m:Afzender", message),
+                "receiver": text(element, "m:Ontvanger", message),
+                "message_id": text(element, "m:BerichtIdentificatie/b:Identificatie", message),
+            }
         else:
             try:
                 if tag == "TotaalIngediendBedrag":

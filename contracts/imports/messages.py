@@ -44,6 +44,10 @@ class MessageType:
         return Law.YOUTH if self.standard == "ijw" else Law.WMO
 
     @property
+    def law_label(self) -> str:
+        return str(Law(self.law).label)
+
+    @property
     def namespace(self) -> str:
         return f"{ISTANDAARDEN}/{self.standard}/3_2/{self.name.lower()}/schema"
 
@@ -118,6 +122,9 @@ def elements(data: bytes, message: MessageType, *tags: str, validate: bool = Fal
                     del parent[0]
             complete = element.getparent() is None
     except etree.XMLSyntaxError as exc:
+        if validate:  # a file that is not even well-formed is said to be so, not to differ from the schema
+            for _element in elements(data, message, validate=False):
+                pass
         raise MessageInvalid(exc.lineno or line, message, str(exc)) from None
     if not complete:
         # With a schema, lxml ends a broken stream quietly: read it again without one for the reason.
@@ -143,12 +150,13 @@ class MessageInvalid(Exception):
 _QUOTED = re.compile(r"\{[^{}]*\}|(Element |facet |attribute |pattern |type )'[^']*'|'[^']*'")
 _NAMESPACE = re.compile(r"\{[^{}]*\}(?=[A-Za-z])")
 _DIGITS = re.compile(r"\d{8,}")
+_WHERE = re.compile(r" \(<string>, line \d+\)")
 
 
 def redact(detail: str) -> str:
     """A parser's message without any value from the message: element names, facets and the
     schema's own sets stay; every quoted value and every long number becomes "…"."""
-    detail = _NAMESPACE.sub("", detail)
+    detail = _WHERE.sub("", _NAMESPACE.sub("", detail))
 
     def keep(match: re.Match) -> str:
         text = match.group(0)

@@ -443,6 +443,7 @@ def test_every_tracked_kind_records_create_and_delete_with_who(youth, region, bu
             contract=youth["contract"], product_category="45", product_code="45A01", unit="uur", tariff=1
         )
         contact = MunicipalityContact.objects.create(user=UserFactory(username="c-2"), municipality=region["weert"])
+        allocation, answer = _traffic_rows(invoice, youth, region, manager_user)
         membership = Membership.objects.create(
             municipality=MunicipalityFactory(), module=budget.module, start_date=D(2030, 1, 1)
         )
@@ -454,6 +455,8 @@ def test_every_tracked_kind_records_create_and_delete_with_who(youth, region, bu
             decision,
             view,
             share,
+            answer,
+            allocation,
             invoice,
             tariff,
             contact,
@@ -479,6 +482,33 @@ def test_every_tracked_kind_records_create_and_delete_with_who(youth, region, bu
             entry = last(row)
             assert (entry.action, entry.actor) == (AuditAction.DELETE, manager_user), type(row)
             assert entry.changes, type(row)  # what it held, for the record
+
+
+def _traffic_rows(invoice, youth, region, manager_user) -> tuple:
+    """An allocation (301) and an answer to a declaration (325)."""
+    from traffic.models import Allocation, DeclarationReturn
+
+    allocation = Allocation.objects.create(
+        municipality=region["weert"],
+        provider=youth["provider"],
+        law="jeugdwet",
+        number="1",
+        client_key="a" * 32,
+        product_category="45",
+        allocated_on=D(2026, 1, 1),
+        start_date=D(2026, 1, 1),
+        message_identification="1",
+        message_date=D(2026, 1, 1),
+    )
+    answer = DeclarationReturn.objects.create(
+        invoice=invoice,
+        message_identification="2",
+        message_date=D(2026, 2, 1),
+        declared=invoice.amount,
+        granted=invoice.amount,
+        imported_by=manager_user,
+    )
+    return allocation, answer
 
 
 def _reference_rows(youth, budget, manager_user) -> list:
