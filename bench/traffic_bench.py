@@ -674,7 +674,11 @@ def run_import(kind: str, path: Path, *, direct: bool) -> dict:
     data = path.read_bytes()
     with_file = rss_mb()
     start = time.perf_counter()
-    if kind == "323" and direct:
+    if kind == "323" and direct == "traffic":  # the traffic page: 100 MB, no 20 MB check
+        from traffic.imports import import_message
+
+        result = import_message(data, by=user)
+    elif kind == "323" and direct:
         result = import_declaration(data, MessageType("JW323"), by=user)
     elif kind == "323":
         result = import_declaration_message(data, by=user)
@@ -723,6 +727,7 @@ if __name__ == "__main__":
     p.add_argument("kind", choices=["323", "301", "325"])
     p.add_argument("path", type=Path)
     p.add_argument("--direct", action="store_true")
+    p.add_argument("--traffic", action="store_true", help="a 323 through traffic.imports.import_message")
     arguments = parser.parse_args()
     if arguments.command == "fill":
         print(json.dumps(fill(arguments)))
@@ -733,4 +738,5 @@ if __name__ == "__main__":
     elif arguments.command == "file325":
         print(json.dumps(write_325(arguments.path, arguments.declaration)))
     elif arguments.command == "import":
-        print(json.dumps(run_import(arguments.kind, arguments.path, direct=arguments.direct)))
+        how = "traffic" if arguments.traffic else arguments.direct
+        print(json.dumps(run_import(arguments.kind, arguments.path, direct=how)))

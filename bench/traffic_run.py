@@ -82,7 +82,7 @@ def _import(env: dict, kind: str, path: Path, made: dict, *extra: str) -> dict:
     run = _bench(env, "import", kind, str(path), *extra)
     run["lines"] = made["lines"]
     state = "saved" if run["ok"] else "refused: " + "; ".join(run["problems"])
-    past = ", past the size check" if run["direct"] else ""
+    past = {"traffic": ", traffic.imports", True: ", past the size check"}.get(run["direct"], "")
     print(
         f"  {kind} with {made['lines']:,} lines ({run['bytes'] / 1e6:.1f} MB{past}): "
         f"{run['seconds']} s, peak RSS {run['peak_mb']} MB (baseline {run['baseline_mb']} MB), {state}"
@@ -95,7 +95,7 @@ def _import_323(env: dict, path: Path, made: dict) -> list[dict]:
     is then also imported past that check (import_declaration: the same validation and saving)."""
     runs = [_import(env, "323", path, made)]
     if made["bytes"] > SIZE_LIMIT:
-        runs.append(_import(env, "323", path, made, "--direct"))
+        runs.append(_import(env, "323", path, made, "--traffic" if _traffic_imports() else "--direct"))
     return runs
 
 
@@ -122,7 +122,7 @@ def traffic_report(args, data: dict) -> str:
     ]
     for run in data["imports"]:
         path = "`import_declaration` (no size check)" if run["direct"] else "`import_declaration_message`"
-        if run["kind"] != "323":
+        if run["kind"] != "323" or run["direct"] == "traffic":
             path = "`traffic.imports.import_message`"
         result = "saved" if run["ok"] else "refused: " + "; ".join(run["problems"])
         lines.append(
