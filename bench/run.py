@@ -5,6 +5,11 @@ and the two imports, and the cost allocation (bench/allocation.py: its statement
 all fourteen and the split itself, on a fresh SQLite database with the reference data). Prints a
 table and writes docs/benchmarks.md.
 
+`--only traffic` fills a separate PostgreSQL database with a region's message traffic (bench/traffic_bench.py:
+5 years, 14 municipalities, 40 providers, 300,000 clients, 200,000 allocations, 5,000,000 declared
+performances with their returns; `--traffic-lines` etc. for a smaller run) and times the import of large
+messages, each in a fresh process (time and peak RSS). It adds only that section.
+
 `--only allocation` runs the cost-allocation section alone (about half a minute, needs neither
 PostgreSQL nor wrk) and adds only that section to docs/benchmarks.md.
 
@@ -81,6 +86,11 @@ def main() -> None:
     if args.only == "allocation":
         insert_section(args.out, allocation_report(allocation_run(base_env)))
         return
+    if args.only == "traffic":
+        from traffic_run import traffic_report, traffic_run
+
+        insert_section(args.out, traffic_report(args, traffic_run(args, base_env)))
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     pg_env = {**base_env, "DATABASE_URL": args.pg}
@@ -94,7 +104,12 @@ def main() -> None:
     allocation = allocation_run(base_env)
 
     results = _serve_and_measure(args, pg_env)
-    insert_section(args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation))
+    from traffic_run import traffic_report, traffic_run
+
+    traffic = traffic_report(args, traffic_run(args, base_env))
+    insert_section(
+        args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation) + "\n" + traffic
+    )
 
 
 def _arguments() -> argparse.Namespace:
@@ -108,8 +123,16 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="keep the databases of an earlier run")
     parser.add_argument("--out", default="docs/benchmarks.md")
     parser.add_argument(
-        "--only", choices=["allocation"], help="run one section alone: allocation (the cost allocation, no wrk)"
+        "--only",
+        choices=["allocation", "traffic"],
+        help="run one section alone: allocation (the cost allocation, no wrk), traffic (message traffic, no wrk)",
     )
+    parser.add_argument("--traffic-pg", default=DEFAULT_PG.rsplit("/", 1)[0] + "/bench_traffic")
+    parser.add_argument("--traffic-lines", type=int, default=5_000_000, help="declared performances (InvoiceLine)")
+    parser.add_argument("--traffic-allocations", type=int, default=200_000)
+    parser.add_argument("--traffic-clients", type=int, default=300_000)
+    parser.add_argument("--traffic-years", type=int, default=5)
+    parser.add_argument("--traffic-import-sizes", default="10000,100000", help="lines of the timed messages")
     return parser.parse_args()
 
 
