@@ -9,22 +9,29 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from contracts.imports.base import (
+    BATCH,
+    LINE_COLUMNS,
     MAX_BYTES,
     NO_PSEUDONYM_KEY,
     ImportFormat,
     ImportProblem,
     ImportResult,
     Upload,
+    batched,
+    insert_rows,
+    record_import,
     save_invoice_with_lines,
+    save_invoices,
 )
-from contracts.imports.messages import MessageInvalid, MessageType, elements, message_type, text
+from contracts.imports.messages import MessageInvalid, MessageType, elements, message_type, text, values
 from contracts.imports.registry import FORMATS
 from contracts.models import PAYMENT_TERM_DAYS, Contract, Invoice, InvoiceLine, InvoiceSource, Law, Provider
 from municipalities.lookup import MunicipalityLookup
@@ -82,22 +89,86 @@ def import_declaration_message(data: bytes, *, by) -> ImportResult:
     return import_declaration(data, found, by=by)
 
 
+class Refused(Exception):
+    """Raised inside the import's transaction: everything saved so far is rolled back."""
+
+    def __init__(self, *problems: ImportProblem) -> None:
+        super().__init__(problems)
+        self.problems = list(problems)
+
+
 def import_declaration(data: bytes, message: MessageType, *, by) -> ImportResult:
-    """Check the whole message (schema, parties, dates, totals, the number, the contract), then
-    save the invoice and its performances in one transaction, reading the message a second time."""
+    """Read, check and save the message in one pass in one transaction: the invoice when its head
+    is read, the performances in batches as they come; any problem (schema, parties, dates,
+    totals, the number) rolls it all back. When several contracts fit, the products decide: then
+    the whole message is checked first and saved in a second pass."""
     try:
         keys = Pseudonymiser()
     except ImproperlyConfigured:
         return ImportResult.refused(ImportProblem(0, "", str(NO_PSEUDONYM_KEY)))
     try:
-        checked = check_declaration(data, message, keys)
+        with transaction.atomic():
+            return _one_pass(data, message, keys, by=by)
+    except Refused as exc:
+        return ImportResult.refused(*exc.problems)
     except MessageInvalid as exc:
         return ImportResult.refused(exc.problem)
+
+
+def _one_pass(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> ImportResult:
+    items = read_declaration(data, message, keys, validate=True)
+    head = next((item for item in items if isinstance(item, DeclarationHead)), None)
+    if head is None:
+        raise MessageInvalid(0, message, "Element 'Declaratie': missing")
+    provider, municipality, contract = _start(head, message)
+    if contract is None:
+        return _two_passes(data, message, keys, by=by)
+    invoice = head.invoice(provider, contract, municipality, by=by)
+    save_invoices([invoice], record=False)
+    broken = False
+    for batch in batched(items, BATCH * 5):
+        lines = [item for item in batch if isinstance(item, Performance)]
+        for line in lines:
+            head.add(line)
+        if not broken:
+            try:
+                with transaction.atomic():
+                    insert_rows(InvoiceLine, ("invoice_id", *LINE_COLUMNS), [(invoice.pk, *line) for line in lines])
+            except DatabaseError:  # a value the schema will name when the stream gets there
+                broken = True
+    refusal = head.refusal(provider, message.law, number_checked=True)
+    if broken or refusal:
+        raise Refused(ImportProblem(0, "", refusal or _("A value in the message cannot be stored.")))
+    record_import([invoice], head.line_count)
+    return ImportResult(created=[invoice], assignment_numbers=head.assignment_numbers)
+
+
+def _start(head: DeclarationHead, message: MessageType) -> tuple[Provider, Municipality, Contract | None]:
+    """What the head decides: the parties, the number, the period and the contract (None when
+    several fit); Refused when any of them is wrong."""
+    parties = _parties(head.sender, head.receiver)
+    if isinstance(parties, list):
+        raise Refused(*parties)
+    provider, municipality = parties
+    refusal = head.refusal_of_head(provider, message.law)
+    if refusal:
+        raise Refused(ImportProblem(0, "", refusal))
+    candidates = contracts_for(provider, municipality, message.law, head.period_start, head.period_end)
+    if not candidates:
+        _contract, refusal = contract_for(
+            provider, municipality, message.law, head.period_start, head.period_end, set()
+        )
+        raise Refused(ImportProblem(0, "", refusal))
+    return provider, municipality, candidates[0] if len(candidates) == 1 else None
+
+
+def _two_passes(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> ImportResult:
+    checked = check_declaration(data, message, keys)
     if isinstance(checked, list):
-        return ImportResult.refused(*checked)
+        raise Refused(*checked)
     head, contract, provider, municipality = checked
     invoice = head.invoice(provider, contract, municipality, by=by)
-    lines = (item for item in read_declaration(data, message, keys) if isinstance(item, InvoiceLine))
+    lines = (item for item in read_declaration(data, message, keys) if isinstance(item, Performance))
     save_invoice_with_lines(invoice, lines, count=head.line_count)
     return ImportResult(created=[invoice], assignment_numbers=head.assignment_numbers)
 
@@ -130,8 +201,8 @@ def check_declaration(data: bytes, message: MessageType, keys: Pseudonymiser):
 
 
 def read_declaration(data: bytes, message: MessageType, keys: Pseudonymiser, *, validate: bool = False):
-    """The declaration's head, then each performance as an unsaved InvoiceLine; the client's
-    citizen number is turned into its key as it is read and goes no further."""
+    """The declaration's head, then each performance as a Performance; the client's citizen number
+    is turned into its key as it is read and goes no further."""
     ns = message.namespaces
     header = {}
     for element in elements(data, message, "Header", "TotaalIngediendBedrag", "Prestatie", "Client", validate=validate):
@@ -148,8 +219,8 @@ def read_declaration(data: bytes, message: MessageType, keys: Pseudonymiser, *, 
                     yield DeclarationHead.read(element.getparent(), ns, **header)
                 elif tag == "Prestatie":
                     client = element.getparent().getparent()
-                    yield _message_line(element, ns, keys(client.findtext("m:Bsn", namespaces=ns) or ""))
-            except (ValueError, TypeError, AttributeError):
+                    yield _performance(values(element), keys(client[0].text or ""))
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError):
                 # A value the schema refuses: the stream goes on so the schema names it.
                 if not validate:
                     raise
@@ -203,7 +274,7 @@ class DeclarationHead:
             total=_signed_cents(declaration.find("m:TotaalIngediendBedrag", namespaces=ns), "TotaalBedrag", ns),
         )
 
-    def add(self, line: InvoiceLine) -> None:
+    def add(self, line: Performance) -> None:
         self.lines_total += line.amount
         self.line_count += 1
         self.products.add(line.product_code)
@@ -214,25 +285,42 @@ class DeclarationHead:
         elif line.period_end < line.period_start:
             self.reversed_period = True
 
-    def refusal(self, provider: Provider, law: str) -> str:
+    def refusal_of_head(self, provider: Provider, law: str) -> str:
+        """What the head alone shows: a date the portal cannot store, a period backwards, a number
+        already in the portal (OP349: unique per provider per law); "" when all is right."""
+        if None in (self.invoice_date, self.period_start, self.period_end):
+            return self._date_refusal()
+        if self.period_end < self.period_start:
+            return _("A period in the message ends before it begins.")
+        if Invoice.objects.filter(provider=provider, law=law, invoice_number=self.number).exists():
+            return _("Declaration %(number)s of %(provider)s is already in the portal.") % {
+                "number": self.number,
+                "provider": provider,
+            }
+        return ""
+
+    def _date_refusal(self) -> str:
+        return _("A date in the message has a time zone or lies outside %(first)d–%(last)d; it is refused.") % {
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR,
+        }
+
+    def refusal(self, provider: Provider, law: str, *, number_checked: bool = False) -> str:
         """Why the declaration cannot be an invoice of this provider; "" when it can."""
-        if None in (self.invoice_date, self.period_start, self.period_end) or self.missing_date:
+        if not number_checked and (refusal := self.refusal_of_head(provider, law)):
+            return refusal
+        if self.missing_date:
+            return self._date_refusal()
             return _("A date in the message has a time zone or lies outside %(first)d–%(last)d; it is refused.") % {
                 "first": FIRST_YEAR,
                 "last": LAST_YEAR,
             }
-        if self.reversed_period or self.period_end < self.period_start:
+        if self.reversed_period:
             return _("A period in the message ends before it begins.")
         if self.lines_total != self.total:
             return _("The total of the declaration (%(total)s) differs from the sum of its lines (%(sum)s).") % {
                 "total": self.total,
                 "sum": self.lines_total,
-            }
-        # OP349: a declaration number is unique per provider per law.
-        if Invoice.objects.filter(provider=provider, law=law, invoice_number=self.number).exists():
-            return _("Declaration %(number)s of %(provider)s is already in the portal.") % {
-                "number": self.number,
-                "provider": provider,
             }
         return ""
 
@@ -269,20 +357,55 @@ def _signed_cents(node, amount_tag: str, ns: dict[str, str]) -> Decimal:
     return (Decimal(sign * cents) / 100).quantize(Decimal("0.01"))
 
 
-def _message_line(node, ns: dict[str, str], client_key: str) -> InvoiceLine:
-    tariff = node.findtext("m:ProductTarief", namespaces=ns)
-    return InvoiceLine(
+class Performance(NamedTuple):
+    """One prestatie as it is saved (the columns of contracts.InvoiceLine but the invoice)."""
+
+    client_key: str
+    reference_number: str
+    assignment_number: str
+    product_category: str
+    product_code: str
+    period_start: datetime.date | None
+    period_end: datetime.date | None
+    volume: int
+    unit: str
+    tariff: Decimal | None
+    amount: Decimal
+
+
+def _performance(found: dict, client_key: str) -> Performance:
+    tariff = found.get("ProductTarief")
+    (cents, debit_credit), period = found["IngediendBedrag"][:2], found["ProductPeriode"]
+    return Performance(
         client_key=client_key,
-        reference_number=node.findtext("m:ProductReferentie/b:ReferentieNummer", namespaces=ns),
-        assignment_number=node.findtext("m:ToewijzingNummer", namespaces=ns) or "",
-        product_category=node.findtext("m:ProductCategorie", namespaces=ns),
-        product_code=node.findtext("m:ProductCode", namespaces=ns),
-        period_start=_message_date(node.findtext("m:ProductPeriode/b:Begindatum", namespaces=ns)),
-        period_end=_message_date(node.findtext("m:ProductPeriode/b:Einddatum", namespaces=ns)),
-        volume=int(node.findtext("m:GeleverdVolume", namespaces=ns)),
-        unit=node.findtext("m:Eenheid", namespaces=ns),
+        reference_number=found["ProductReferentie"][0],
+        assignment_number=found.get("ToewijzingNummer") or "",
+        product_category=found["ProductCategorie"],
+        product_code=found["ProductCode"],
+        period_start=_message_date(period[0]),
+        period_end=_message_date(period[1]),
+        volume=int(found["GeleverdVolume"]),
+        unit=found["Eenheid"],
         tariff=(Decimal(int(tariff)) / 100).quantize(Decimal("0.01")) if tariff else None,
-        amount=_signed_cents(node.find("m:IngediendBedrag", namespaces=ns), "Bedrag", ns),
+        amount=(Decimal(int(cents) * (-1 if debit_credit == "C" else 1)) / 100).quantize(Decimal("0.01")),
+    )
+
+
+def contracts_for(
+    provider: Provider, municipality: Municipality, law: str, start: datetime.date, end: datetime.date
+) -> list[Contract]:
+    """The contracts of this provider, for this law, in which the municipality takes part and that
+    cover the period."""
+    return list(
+        Contract.objects.filter(
+            provider=provider,
+            segment__law=law,
+            participations__municipality=municipality,
+            start_date__lte=start,
+            end_date__gte=end,
+        )
+        .prefetch_related("tariff_lines")
+        .distinct()
     )
 
 
@@ -296,17 +419,7 @@ def contract_for(
 ) -> tuple[Contract | None, str]:
     """The one contract of this provider, for this law, in which the municipality takes part and
     that covers the period; tariff lines decide between several."""
-    candidates = list(
-        Contract.objects.filter(
-            provider=provider,
-            segment__law=law,
-            participations__municipality=municipality,
-            start_date__lte=start,
-            end_date__gte=end,
-        )
-        .prefetch_related("tariff_lines")
-        .distinct()
-    )
+    candidates = contracts_for(provider, municipality, law, start, end)
     if len(candidates) > 1 and product_codes:
         fitting = [c for c in candidates if product_codes <= {t.product_code for t in c.tariff_lines.all()}]
         candidates = fitting or candidates

@@ -193,9 +193,11 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
         self._refuse_past_received()
         if "contract" in kwargs or "contract_id" in kwargs:  # the law follows the contract
             contract = kwargs.get("contract", kwargs.get("contract_id"))
-            kwargs["law"] = Contract.objects.filter(pk=getattr(contract, "pk", contract)).values_list(
-                "segment__law", flat=True
-            ).first()
+            kwargs["law"] = (
+                Contract.objects.filter(pk=getattr(contract, "pk", contract))
+                .values_list("segment__law", flat=True)
+                .first()
+            )
         return super().update(**kwargs)
 
     def _take_step(self, **kwargs) -> int:
