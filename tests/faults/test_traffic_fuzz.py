@@ -99,7 +99,7 @@ def answer_message(prefix: str = "JW") -> bytes:
 
 
 @pytest.fixture
-def declared(traffic, staff_user):
+def declared(traffic, staff_user):  # noqa: F811 - the fixture of tests/traffic
     """One allocation and one declaration of each law, imported before the examples run."""
     for prefix in ("JW", "WMO"):
         message = allocation(f"{prefix}301", WEERT, AGB, BSNS[0], [Product("10072"), Product("10073")])
@@ -219,9 +219,12 @@ def check_answer(result, data: bytes, before: tuple) -> None:
     assert after[4] - before[4] == 1
     assert after[5] - before[5] == _count(data, "Prestatie")
     answered = DeclarationReturn.objects.order_by("-pk").first()
-    assert answered.granted + sum(
-        (line.invoice_line.amount for line in answered.lines.filter(accepted=False)), Decimal("0.00")
-    ) == answered.declared or not answered.lines.exists()
+    assert (
+        answered.granted
+        + sum((line.invoice_line.amount for line in answered.lines.filter(accepted=False)), Decimal("0.00"))
+        == answered.declared
+        or not answered.lines.exists()
+    )
 
 
 def check_upload(result, before: tuple) -> None:

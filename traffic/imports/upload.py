@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
@@ -64,9 +66,10 @@ def import_upload(name: str, data: bytes, *, by) -> TrafficResult:
             return TrafficResult(problems=[members])
     else:
         members = [(name, data)]
-    kinds = {n: message_type(d) for n, d in members}
-    members.sort(key=lambda m: ORDER.get(getattr(kinds[m[0]], "code", ""), 3))
-    return TrafficResult(files=[_import_one(n, d, kinds[n], by=by) for n, d in members])
+    # Two members may share a name (in different folders): each keeps its own kind.
+    typed = [(n, d, message_type(d)) for n, d in members]
+    typed.sort(key=lambda m: ORDER.get(getattr(m[2], "code", ""), 3))
+    return TrafficResult(files=[_import_one(n, d, kind, by=by) for n, d, kind in typed])
 
 
 def import_message(data: bytes, *, by, name: str = "") -> FileResult:
@@ -146,7 +149,7 @@ def _read_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> lis
         try:
             with archive.open(info) as member:
                 content = member.read(budget + 1)  # a directory may understate the size
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error, lzma.LZMAError):
             return ImportProblem(
                 0, "", _("The ZIP file is damaged, encrypted or packed in a way the portal cannot read.")
             )
