@@ -26,6 +26,10 @@ MAX_FILES = 30
 MAX_BYTES = 100 * 1024 * 1024  # one upload, and what a ZIP may unpack to
 TOO_LARGE = gettext_lazy("The file is larger than 100 MB.")
 ORDER = {"301": 0, "323": 1, "325": 2}
+# What reading a damaged member can raise: zipfile's own errors, but also the decompressors' and a
+# bad seek ("negative seek value") when a local header points before the start of the file.
+UNREADABLE = (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError, zlib.error)
+UNREADABLE += (lzma.LZMAError,)
 
 
 @dataclass
@@ -119,7 +123,7 @@ def unpack(data: bytes) -> list[tuple[str, bytes]] | ImportProblem:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # e.g. "zip file version 11.5"
         return ImportProblem(0, "", _("The ZIP file is damaged or not a ZIP file."))
     if not infos:
         return ImportProblem(0, "", _("The ZIP file holds no messages."))
@@ -149,7 +153,7 @@ def _read_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> lis
         try:
             with archive.open(info) as member:
                 content = member.read(budget + 1)  # a directory may understate the size
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error, lzma.LZMAError):
+        except UNREADABLE:
             return ImportProblem(
                 0, "", _("The ZIP file is damaged, encrypted or packed in a way the portal cannot read.")
             )
