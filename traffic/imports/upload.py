@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,6 +26,10 @@ MAX_FILES = 30
 MAX_BYTES = 100 * 1024 * 1024  # one upload, and what a ZIP may unpack to
 TOO_LARGE = gettext_lazy("The file is larger than 100 MB.")
 ORDER = {"301": 0, "323": 1, "325": 2}
+# What reading a damaged member can raise: zipfile's own errors, but also the decompressors' and a
+# bad seek ("negative seek value") when a local header points before the start of the file.
+UNREADABLE = (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError, zlib.error)
+UNREADABLE += (lzma.LZMAError,)
 
 
 @dataclass
@@ -64,9 +70,10 @@ def import_upload(name: str, data: bytes, *, by) -> TrafficResult:
             return TrafficResult(problems=[members])
     else:
         members = [(name, data)]
-    kinds = {n: message_type(d) for n, d in members}
-    members.sort(key=lambda m: ORDER.get(getattr(kinds[m[0]], "code", ""), 3))
-    return TrafficResult(files=[_import_one(n, d, kinds[n], by=by) for n, d in members])
+    # Two members may share a name (in different folders): each keeps its own kind.
+    typed = [(n, d, message_type(d)) for n, d in members]
+    typed.sort(key=lambda m: ORDER.get(getattr(m[2], "code", ""), 3))
+    return TrafficResult(files=[_import_one(n, d, kind, by=by) for n, d, kind in typed])
 
 
 def import_message(data: bytes, *, by, name: str = "") -> FileResult:
@@ -116,7 +123,7 @@ def unpack(data: bytes) -> list[tuple[str, bytes]] | ImportProblem:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # e.g. "zip file version 11.5"
         return ImportProblem(0, "", _("The ZIP file is damaged or not a ZIP file."))
     if not infos:
         return ImportProblem(0, "", _("The ZIP file holds no messages."))
@@ -146,7 +153,7 @@ def _read_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> lis
         try:
             with archive.open(info) as member:
                 content = member.read(budget + 1)  # a directory may understate the size
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
+        except UNREADABLE:
             return ImportProblem(
                 0, "", _("The ZIP file is damaged, encrypted or packed in a way the portal cannot read.")
             )
