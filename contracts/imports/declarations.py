@@ -120,12 +120,21 @@ def _one_pass(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> 
     head = next((item for item in items if isinstance(item, DeclarationHead)), None)
     if head is None:
         raise MessageInvalid(0, message, "Element 'Declaratie': missing")
-    provider, municipality, contract = _start(head, message)
+    try:
+        provider, municipality, contract = _start(head, message)
+    except Refused:
+        for _item in items:  # a difference from the schema later in the message is said first
+            pass
+        raise
     if contract is None:
         return _two_passes(data, message, keys, by=by)
     invoice = head.invoice(provider, contract, municipality, by=by)
-    save_invoices([invoice], record=False)
     broken = False
+    try:
+        with transaction.atomic():
+            save_invoices([invoice], record=False)
+    except DatabaseError:  # a value the schema will name when the stream gets there
+        broken = True
     for batch in batched(items, BATCH * 5):
         lines = [item for item in batch if isinstance(item, Performance)]
         for line in lines:

@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -55,7 +55,7 @@ class MessageType:
     def base_namespace(self) -> str:
         return f"{ISTANDAARDEN}/{self.standard}/3_2/basisschema/schema"
 
-    @property
+    @cached_property
     def namespaces(self) -> dict[str, str]:
         return {"m": self.namespace, "b": self.base_namespace}
 

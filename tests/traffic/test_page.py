@@ -124,3 +124,9 @@ def test_the_answer_is_shown_with_the_invoice_and_its_codes_in_dutch(traffic, us
         "9307" in detail and "Begindatum prestatie ligt niet tussen de ingangsdatum en einddatum toewijzing" in detail
     )
     assert "afgewezen" in detail and BSNS[1] not in detail
+
+
+def test_the_menu_marks_the_message_import_as_the_current_page(users, login):
+    page = login(users["staff"]).get(URL).content.decode()
+    current = page.split('aria-current="page"')[1].split("</a>")[0]
+    assert "Berichten importeren" in current

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from lxml import etree
@@ -15,7 +15,7 @@ from audit.context import acting_as
 from audit.services import record_created
 from contracts.imports import ImportProblem
 from contracts.imports.base import batched
-from contracts.imports.messages import MessageInvalid, MessageType, elements, text
+from contracts.imports.messages import MessageInvalid, MessageType, elements, text, values
 from portal.pseudonyms import Pseudonymiser
 from traffic.imports.common import BATCH, cents, date_problem, message_date, parties
 from traffic.models import Allocation
@@ -55,49 +55,79 @@ def read(data: bytes, message: MessageType, keys: Pseudonymiser, *, validate: bo
             }
             continue
         try:
-            yield _allocated(element, message, keys)
-        except (ValueError, TypeError):
+            yield _allocated(element, keys)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError):
             if not validate:  # while validating, the schema names the value
                 raise
 
 
-def _allocated(element, message: MessageType, keys: Pseudonymiser) -> Allocated:
+def _allocated(element, keys: Pseudonymiser) -> Allocated:
+    found = values(element)
     client = element.getparent().getparent()
-    budget = text(element, "m:Budget", message)
-    volume = text(element, "m:Omvang/b:Volume", message)
+    product, size = found.get("Product") or [None], found.get("Omvang") or [None, "", ""]
+    budget, end = found.get("Budget"), found.get("Einddatum")
     return Allocated(
         line=element.sourceline or 0,
-        number=text(element, "m:ToewijzingNummer", message),
-        client_key=keys(text(client, "m:Bsn", message)),
-        product_category=text(element, "m:Product/b:Categorie", message),
-        product_code=text(element, "m:Product/b:Code", message),
-        allocated_on=message_date(text(element, "m:Toewijzingsdatum", message)),
-        start_date=message_date(text(element, "m:Ingangsdatum", message)),
-        end_date=message_date(text(element, "m:Einddatum", message)) if text(element, "m:Einddatum", message) else None,
-        volume=int(volume) if volume else None,
-        unit=text(element, "m:Omvang/b:Eenheid", message),
-        frequency=text(element, "m:Omvang/b:Frequentie", message),
+        number=found["ToewijzingNummer"].strip(),
+        client_key=keys((client[0].text or "").strip()),
+        product_category=product[0],
+        product_code=product[1] if len(product) > 1 else "",
+        allocated_on=message_date(found.get("Toewijzingsdatum")),
+        start_date=message_date(found.get("Ingangsdatum")),
+        end_date=message_date(end) if end else None,
+        volume=int(size[0]) if size[0] else None,
+        unit=size[1] or "",
+        frequency=size[2] or "",
         budget=cents(budget) if budget else None,
-        change_reason=text(element, "m:RedenWijziging", message),
+        change_reason=found.get("RedenWijziging") or "",
     )
 
 
+class Refused(Exception):
+    def __init__(self, *problems: ImportProblem) -> None:
+        super().__init__(problems)
+        self.problems = list(problems)
+
+
 def import_allocations(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> tuple[str, list]:
-    """(summary, []) when the message is saved; ("", problems) when nothing of it is."""
+    """(summary, []) when the message is saved; ("", problems) when nothing of it is. Read,
+    checked and saved in one pass in one transaction: any problem rolls it all back."""
     try:
-        checked = _check(data, message, keys)
+        with transaction.atomic(), acting_as(by):
+            return _one_pass(data, message, keys, by=by), []
     except MessageInvalid as exc:
         return "", [exc.problem]
-    if isinstance(checked, list):
-        return "", checked
-    header, municipality, provider = checked
+    except Refused as exc:
+        return "", exc.problems[:50]
+
+
+def _one_pass(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> str:
+    items = read(data, message, keys, validate=True)
+    header = next(items, None)
+    found = parties(header["sender"], header["receiver"]) if isinstance(header, dict) else []
+    if isinstance(found, list):
+        for _item in items:  # a difference from the schema is said first
+            pass
+        if not isinstance(header, dict):
+            raise MessageInvalid(0, message, "Element 'Header': missing")
+        raise Refused(*found)
+    municipality, provider = found
+    problems = [] if header["message_date"] else [date_problem(0, "Dagtekening")]
+    seen: set[str] = set()
     counts = [0, 0, 0]  # new, updated, unchanged
-    with transaction.atomic(), acting_as(by):
-        products = (item for item in read(data, message, keys) if isinstance(item, Allocated))
-        for batch in batched(products, BATCH):
-            saved = _save(batch, header, municipality, provider, message.law, by)
-            counts = [a + b for a, b in zip(counts, saved, strict=True)]
-    summary = ngettext(
+    for batch in batched((item for item in items if isinstance(item, Allocated)), BATCH):
+        problems += [p for item in batch for p in _product_problems(item, seen)]
+        problems += _other_providers({item.number for item in batch}, municipality, provider, message.law)
+        if not problems:
+            try:
+                with transaction.atomic():
+                    saved = _save(batch, header, municipality, provider, message.law, by)
+                counts = [a + b for a, b in zip(counts, saved, strict=True)]
+            except DatabaseError:  # a value the schema names when the stream gets there
+                problems.append(ImportProblem(0, "", _("A value in the message cannot be stored.")))
+    if problems:
+        raise Refused(*problems)
+    return ngettext(
         "%(count)d allocation of %(municipality)s to %(provider)s: %(created)d new, %(updated)d updated, "
         "%(unchanged)d unchanged.",
         "%(count)d allocations of %(municipality)s to %(provider)s: %(created)d new, %(updated)d updated, "
@@ -111,26 +141,6 @@ def import_allocations(data: bytes, message: MessageType, keys: Pseudonymiser, *
         "updated": counts[1],
         "unchanged": counts[2],
     }
-    return summary, []
-
-
-def _check(data: bytes, message: MessageType, keys: Pseudonymiser):
-    header, problems, seen = None, [], set()
-    for item in read(data, message, keys, validate=True):
-        if isinstance(item, dict):
-            header = item
-        else:
-            problems += _product_problems(item, seen)
-    if header is None:
-        raise MessageInvalid(0, message, "Element 'Header': missing")
-    if header["message_date"] is None:
-        problems.append(date_problem(0, "Dagtekening"))
-    found = parties(header["sender"], header["receiver"])
-    if isinstance(found, list):
-        return found + problems
-    municipality, provider = found
-    problems += _other_providers(seen, municipality, provider, message.law)
-    return problems[:50] or (header, municipality, provider)
 
 
 def _product_problems(item: Allocated, seen: set[str]) -> list[ImportProblem]:

@@ -16,7 +16,7 @@ from lxml import etree
 from audit.context import acting_as
 from contracts.imports import ImportProblem
 from contracts.imports.base import batched
-from contracts.imports.messages import MessageInvalid, MessageType, elements, text
+from contracts.imports.messages import MessageInvalid, MessageType, elements, text, values
 from contracts.models import Invoice, InvoiceLine
 from portal.pseudonyms import Pseudonymiser
 from portal.templatetags.portal import money
@@ -87,8 +87,8 @@ def read(data: bytes, message: MessageType, keys: Pseudonymiser, head: Head, *, 
             elif tag == "DeclaratieAntwoord":
                 head.codes = [c.text.strip() for c in element.iterfind("m:RetourCodes/m:RetourCode", ns)] or head.codes
             elif tag == "Prestatie":
-                yield _answer(element, message, keys)
-        except (ValueError, TypeError, AttributeError):
+                yield _answer(element, keys)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError):
             if not validate:
                 raise
 
@@ -97,17 +97,18 @@ def _total(element, message: MessageType) -> Decimal:
     return cents(text(element, "b:TotaalBedrag", message), text(element, "b:DebetCredit", message))
 
 
-def _answer(element, message: MessageType, keys: Pseudonymiser) -> Answer:
+def _answer(element, keys: Pseudonymiser) -> Answer:
+    found = values(element)
     client = element.getparent().getparent()
-    amount = element.find("m:IngediendBedrag", message.namespaces)
+    period, (amount, debit_credit) = found["ProductPeriode"], found["IngediendBedrag"][:2]
     return Answer(
         line=element.sourceline or 0,
-        client_key=keys(text(client, "m:Bsn", message)),
-        reference=text(element, "m:ProductReferentie/b:ReferentieNummer", message),
-        period_start=message_date(text(element, "m:ProductPeriode/b:Begindatum", message)),
-        period_end=message_date(text(element, "m:ProductPeriode/b:Einddatum", message)),
-        amount=cents(text(amount, "b:Bedrag", message), text(amount, "b:DebetCredit", message)),
-        codes=[c.text.strip() for c in element.iterfind("m:RetourCodes/m:RetourCode", message.namespaces)],
+        client_key=keys((client[0].text or "").strip()),
+        reference=found["ProductReferentie"][0],
+        period_start=message_date(period[0]),
+        period_end=message_date(period[1]),
+        amount=cents(amount, debit_credit),
+        codes=[code.strip() for code in found.get("RetourCodes") or [] if code],
     )
 
 
