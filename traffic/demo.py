@@ -21,11 +21,12 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models, transaction
+from django.db import models, transaction
 
 from audit.services import record_created, record_update, values_of
 from contracts.models import Invoice, InvoiceLine, InvoiceSource, Law, TariffLine, add_months
 from municipalities.models import Municipality
+from portal.bulk import insert_rows
 from portal.pseudonyms import Pseudonymiser
 from traffic.models import Allocation, DeclarationReturn, ReturnLine
 
@@ -173,19 +174,9 @@ def _save_lines(declared: list[_Declared]) -> int:
 
 
 def _insert(model: type[models.Model], objs: list) -> None:
-    """Plain multi-row INSERTs of rows whose every field is set (no signals; the caller reads the
-    keys back): the ORM's bulk_create prepares every value in Python and made the demo's 60,000
-    lines three times slower."""
-    qn = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    size = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, objs)))  # SQLite: 999 parameters
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
-    row = f"({', '.join(['%s'] * len(fields))})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            batch = objs[start : start + size]
-            values = [getattr(o, f.attname) for o in batch for f in fields]
-            cursor.execute(head + ", ".join([row] * len(batch)), values)
+    """Every field of every row set by the demo (the caller reads the keys back)."""
+    columns = tuple(f.attname for f in model._meta.concrete_fields if not f.primary_key)
+    insert_rows(model, columns, [tuple(getattr(o, c) for c in columns) for o in objs])
 
 
 class _Traffic:

@@ -6,7 +6,6 @@ saved unless the whole file is right."""
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,12 +13,13 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, ClassVar
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from audit.services import record_created
 from contracts.models import COST_STATUSES, Invoice, InvoiceLedger, InvoiceLine, InvoiceSource, SpendingTotal
+from portal.bulk import insert_rows
 
 MAX_BYTES = 20 * 1024 * 1024
 BATCH = 1000
@@ -146,33 +146,6 @@ LINE_COLUMNS = (
     "tariff",
     "amount",
 )
-
-
-def insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """A plain multi-row INSERT of rows that were checked before: what bulk_create does without
-    building a model instance per row (a 100,000-line declaration spent most of its save there)."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(c.removesuffix("_id")) for c in columns]
-    if connection.vendor != "postgresql":  # psycopg2 adapts str, int, Decimal and date itself
-        rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            execute_values(cursor.cursor, f"INSERT INTO {table} ({names}) VALUES %s", rows, page_size=BATCH)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-
-
-def _sqlite_value(value):
-    """As Django stores it in SQLite: a date as ISO text, a decimal as its text."""
-    if isinstance(value, (datetime.date, Decimal)):
-        return str(value)
-    return value
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

@@ -26,7 +26,6 @@ from contracts.imports.base import (
     ImportResult,
     Upload,
     batched,
-    insert_rows,
     record_import,
     save_invoice_with_lines,
     save_invoices,
@@ -36,6 +35,7 @@ from contracts.imports.registry import FORMATS
 from contracts.models import PAYMENT_TERM_DAYS, Contract, Invoice, InvoiceLine, InvoiceSource, Law, Provider
 from municipalities.lookup import MunicipalityLookup
 from municipalities.models import Municipality
+from portal.bulk import insert_rows
 from portal.pseudonyms import Pseudonymiser
 from portal.textfiles import FIRST_YEAR, LAST_YEAR
 
