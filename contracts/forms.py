@@ -9,11 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.imports import FORMATS
 from contracts.models import (
+    MESSAGE_FIELDS,
     Contract,
     ContractLogEntry,
     ContractParticipation,
     FundingVariant,
     Invoice,
+    InvoiceSource,
     InvoiceStatus,
     TariffLine,
 )
@@ -167,6 +169,10 @@ class InvoiceForm(forms.ModelForm):
 
     def __init__(self, *args, contracts=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.source == InvoiceSource.MESSAGE:
+            for name in MESSAGE_FIELDS & set(self.fields):  # the message is the record
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("From the declaration message; a correction is a new message.")
         if contracts is not None:
             self.fields["contract"].queryset = contracts.select_related("provider").order_by("reference")
         self.fields["contract"].label_from_instance = lambda c: f"{c.reference} – {c.provider.name}"
@@ -176,7 +182,10 @@ class InvoiceForm(forms.ModelForm):
         contract, number = cleaned.get("contract"), cleaned.get("invoice_number")
         if contract:
             self.instance.provider = contract.provider
-            duplicate = Invoice.objects.filter(provider=contract.provider, invoice_number=number)
+            # OP349: unique per provider per law (the same number under the other law is another one).
+            duplicate = Invoice.objects.filter(
+                provider=contract.provider, law=contract.segment.law, invoice_number=number
+            )
             if number and duplicate.exclude(pk=self.instance.pk).exists():
                 self.add_error(
                     "invoice_number",

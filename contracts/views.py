@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
@@ -35,6 +36,7 @@ from contracts.visibility import get_contract_for_user, get_invoice_for_user, vi
 from municipalities.visibility import visible_municipalities
 from portal import spreadsheets
 from portal.templatetags.portal import money
+from portal.uploads import InMemoryUploadHandler, upload_too_large
 
 LINES_SHOWN = 500  # a declaration can hold 100,000 performances
 CONTRACT_COLUMNS = [
@@ -361,11 +363,24 @@ def invoice_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
+@csrf_exempt  # the upload handlers are set before the CSRF check reads the body; csrf_protect checks it
 @require_http_methods(["GET", "POST"])
 @requires(Capability.REGISTER_INVOICES)
 def invoice_import(request: HttpRequest) -> HttpResponse:
-    form = InvoiceImportForm(request.POST or None, request.FILES or None)
+    # A 323 names clients: it is read in memory only, never written to a temporary file.
+    request.upload_handlers = [InMemoryUploadHandler(request)]
+    return _invoice_import(request)
+
+
+@csrf_protect
+def _invoice_import(request: HttpRequest) -> HttpResponse:
     result = None
+    if request.method == "POST" and upload_too_large(request, FORMATS.max_bytes):
+        form = InvoiceImportForm({}, {})  # refused before it is read: the limit, not "required"
+        form.full_clean()
+        form.errors["file"] = form.error_class([_("The file is larger than 20 MB.")])
+    else:
+        form = InvoiceImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         result = import_upload(form.cleaned_data["file"], by=request.user)
         if result.ok:

@@ -27,6 +27,8 @@ MANAGER_ADMIN_MODELS = {
     # allocations stored at adoption have only a view permission (read-only).
     "budgeting": ["deadlinerules", "financialframe", "statementdownload", "storedallocation", "storedallocationrow"],
     "transition": ["programme", "milestone", "staffingline", "risk", "checklistitem", "progressreport"],
+    # The message traffic: read in /beheer/ (its admin is read-only; a correction is a new message).
+    "traffic": ["allocation", "declarationreturn", "returnline"],
     # The trail has only a view permission (audit.models); the admin offers nothing else.
     "audit": ["auditentry"],
 }

@@ -54,3 +54,13 @@ class InMemoryUploadHandler(MemoryFileUploadHandler):
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         self.activated = True
+
+
+def upload_too_large(request, max_bytes: int) -> bool:
+    """Whether a request announces more than ``max_bytes`` of upload (plus room for the form), so
+    it can be refused before it is read into memory. A missing or malformed length is not."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > max_bytes + 64 * 1024

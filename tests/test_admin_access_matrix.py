@@ -68,6 +68,7 @@ def objects(everyone, youth, region) -> dict[str, object]:
     from municipalities.models import PopulationCount
     from tests.budgeting.helpers import mark_adopted, other
     from tests.factories import InvoiceFactory
+    from traffic.models import Allocation, DeclarationReturn
     from transition.models import ChecklistItem, Milestone, Programme, ProgressReport, Risk, StaffingLine
     from transition.services import issue_report
 
@@ -111,7 +112,29 @@ def objects(everyone, youth, region) -> dict[str, object]:
             module=module, year=2026, municipality=weert, amount=Decimal("1000.00"), recorded_by=manager
         ),
         "contracts.Contract": youth["contract"],
-        "contracts.Invoice": InvoiceFactory(contract=youth["contract"], municipality=weert, registered_by=staff),
+        "contracts.Invoice": (
+            invoice := InvoiceFactory(contract=youth["contract"], municipality=weert, registered_by=staff)
+        ),
+        "traffic.Allocation": Allocation.objects.create(
+            municipality=weert,
+            provider=youth["provider"],
+            law="jeugdwet",
+            number="10072",
+            client_key="a" * 32,
+            product_category="45",
+            allocated_on=D(2026, 1, 1),
+            start_date=D(2026, 1, 1),
+            message_identification="1",
+            message_date=D(2026, 1, 1),
+        ),
+        "traffic.DeclarationReturn": DeclarationReturn.objects.create(
+            invoice=invoice,
+            message_identification="2",
+            message_date=D(2026, 6, 1),
+            declared=invoice.amount,
+            granted=invoice.amount,
+            imported_by=staff,
+        ),
         "contracts.ContractLogEntry": ContractLogEntry.objects.create(
             contract=youth["contract"], kind="visit", date=D(2026, 1, 5), author=staff, text="Bezoek"
         ),

@@ -58,6 +58,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "contracts.Provider": REFERENCE,
     "contracts.Segment": REFERENCE,
     "contracts.ServiceAgreement": REFERENCE,
+    # The message traffic: what the municipalities' messages said, read by managers, changed by none.
+    "traffic.Allocation": READ_ONLY_FOR_BOTH,
+    "traffic.DeclarationReturn": READ_ONLY_FOR_BOTH,
     "entity.BoardSeat": REFERENCE,
     "entity.Function": REFERENCE,
     "entity.Membership": REFERENCE,

@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.codes import ACCEPTED, describe
 from contracts.models import MONEY, Invoice, InvoiceLine, Law, Provider
 from municipalities.models import Municipality
-from traffic.codes import ACCEPTED, describe
 
 
 class AllocationQuerySet(models.QuerySet["Allocation"]):
@@ -80,7 +80,7 @@ class DeclarationReturn(models.Model):
     message_date = models.DateField(_("message date"))
     declared = models.DecimalField(_("declared"), **MONEY)
     granted = models.DecimalField(_("granted"), **MONEY)
-    return_codes = models.CharField(_("return codes"), max_length=100, blank=True)
+    return_codes = models.TextField(_("return codes"), blank=True)  # RetourCode is unbounded
     imported_at = models.DateTimeField(_("imported"), default=timezone.now)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
@@ -112,7 +112,7 @@ class ReturnLine(models.Model):
         InvoiceLine, on_delete=models.PROTECT, related_name="return_line", verbose_name=_("declared performance")
     )
     accepted = models.BooleanField(_("accepted"))
-    return_codes = models.CharField(_("return codes"), max_length=100)
+    return_codes = models.TextField(_("return codes"))
 
     class Meta:
         verbose_name = _("answered performance")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from access.policy import Capability, any_role_required, requires
 from contracts.visibility import get_invoice_for_user
-from portal.uploads import InMemoryUploadHandler
+from portal.uploads import InMemoryUploadHandler, upload_too_large
 from traffic.forms import MessageImportForm
 from traffic.imports import MAX_BYTES, import_upload
 from traffic.models import DeclarationReturn
@@ -28,7 +28,7 @@ def message_import(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def _message_import(request: HttpRequest) -> HttpResponse:
     result = None
-    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BYTES + 64 * 1024:
+    if request.method == "POST" and upload_too_large(request, MAX_BYTES):
         form = MessageImportForm({}, {})  # refused before it is read: the limit, not "required"
         form.full_clean()
         form.errors["file"] = form.error_class([_("The file is larger than 100 MB.")])

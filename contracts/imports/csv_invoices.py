@@ -103,7 +103,9 @@ class _Known:
         agb_codes = {r.get("aanbieder_agb", "") for _n, r in rows}
         references = {r.get("contract", "") for _n, r in rows}
         providers = {p.agb_code: p for p in Provider.objects.filter(agb_code__in=agb_codes)}
-        contracts = {c.reference: c for c in Contract.objects.filter(reference__in=references)}
+        contracts = {
+            c.reference: c for c in Contract.objects.filter(reference__in=references).select_related("segment")
+        }
         participants: dict[int, set[int]] = defaultdict(set)
         for contract_id, municipality_id in Contract.municipalities.through.objects.filter(
             contract__in=contracts.values()
@@ -117,14 +119,15 @@ def _check_rows(rows, known: _Known, by) -> tuple[list[Invoice], list[ImportProb
     the file, an invoice already in the portal."""
     invoices: list[Invoice] = []
     problems: list[ImportProblem] = []
-    seen: dict[tuple[int, str], int] = {}  # (provider id, invoice number) -> line
+    seen: dict[tuple[int, str, str], int] = {}  # (provider id, law, invoice number) -> line
     for number, values in rows:
         row = _Row(number, values)
         invoice = _invoice(row, known, by)
         problems.extend(row.problems)
         if invoice is None:
             continue
-        key = (invoice.provider_id, invoice.invoice_number)
+        # OP349: a number is unique per provider per law; the law is the contract's.
+        key = (invoice.provider_id, invoice.contract.segment.law, invoice.invoice_number)
         if key in seen:
             message = _("invoice %(number)s of this provider already appears on line %(line)d.") % {
                 "number": invoice.invoice_number,
@@ -134,24 +137,24 @@ def _check_rows(rows, known: _Known, by) -> tuple[list[Invoice], list[ImportProb
         seen[key] = number
         invoices.append(invoice)
     for key in sorted(existing_numbers(set(seen))):
-        message = _("invoice %(number)s of this provider is already in the portal.") % {"number": key[1]}
+        message = _("invoice %(number)s of this provider is already in the portal.") % {"number": key[2]}
         problems.append(ImportProblem(seen[key], "factuurnummer", message))
     return invoices, problems
 
 
-def existing_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which (provider id, invoice number) pairs are already in the portal: per provider, an IN
-    list on the unique (provider, invoice number) index, in chunks."""
-    by_provider: dict[int, list[str]] = defaultdict(list)
-    for provider_id, number in pairs:
-        by_provider[provider_id].append(number)
-    found: set[tuple[int, str]] = set()
-    for provider_id, numbers in by_provider.items():
+def existing_numbers(keys: set[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
+    """Which (provider id, law, invoice number) keys are already in the portal: per provider and
+    law, an IN list on the unique (provider, law, invoice number) index, in chunks."""
+    by_provider: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for provider_id, law, number in keys:
+        by_provider[(provider_id, law)].append(number)
+    found: set[tuple[int, str, str]] = set()
+    for (provider_id, law), numbers in by_provider.items():
         for i in range(0, len(numbers), 900):
             found.update(
-                Invoice.objects.filter(provider_id=provider_id, invoice_number__in=numbers[i : i + 900]).values_list(
-                    "provider_id", "invoice_number"
-                )
+                Invoice.objects.filter(
+                    provider_id=provider_id, law=law, invoice_number__in=numbers[i : i + 900]
+                ).values_list("provider_id", "law", "invoice_number")
             )
     return found
 

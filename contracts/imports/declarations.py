@@ -37,6 +37,7 @@ from municipalities.lookup import MunicipalityLookup
 from municipalities.models import Municipality
 from portal.bulk import insert_rows
 from portal.pseudonyms import Pseudonymiser
+from portal.templatetags.portal import money
 from portal.textfiles import FIRST_YEAR, LAST_YEAR
 
 
@@ -328,8 +329,8 @@ class DeclarationHead:
             return _("A period in the message ends before it begins.")
         if self.lines_total != self.total:
             return _("The total of the declaration (%(total)s) differs from the sum of its lines (%(sum)s).") % {
-                "total": self.total,
-                "sum": self.lines_total,
+                "total": money(self.total),
+                "sum": money(self.lines_total),
             }
         return ""
 

@@ -2,9 +2,10 @@
 stream: every message is validated against its schema and read element by element, so memory
 stays flat however many performances a message holds.
 
-A message is read twice when it is imported: once to validate it and check what it says, once to
-save it. No client data leaves this module unpseudonymised: an error message never repeats a
-value from the message (it could be a citizen number, a name or a birth date)."""
+A 301 and a 323 are read, checked and saved in one pass inside one transaction; a 325 is checked
+in a first pass and saved in a second. No client data leaves this module unpseudonymised: an error
+message never repeats a value from the message (it could be a citizen number, a name or a birth
+date)."""
 
 from __future__ import annotations
 
@@ -167,7 +168,7 @@ class MessageInvalid(Exception):
 _QUOTED = re.compile(r"\{[^{}]*\}|(Element |facet |attribute |pattern |type )'[^']*'|'[^']*'")
 _NAMESPACE = re.compile(r"\{[^{}]*\}(?=[A-Za-z])")
 _DIGITS = re.compile(r"\d{8,}")
-_WHERE = re.compile(r" \(<string>, line \d+\)")
+_WHERE = re.compile(r" \(<string>, line \d+\)|, line \d+, column \d+")
 
 
 def redact(detail: str) -> str:
@@ -186,6 +187,15 @@ def redact(detail: str) -> str:
 
 def text(element: etree._Element, path: str, message: MessageType) -> str:
     return (element.findtext(path, namespaces=message.namespaces) or "").strip()
+
+
+def _pattern_in_words(pattern: str) -> str:
+    """The schema's patterns that users meet, in words; any other as the schema writes it."""
+    if found := re.fullmatch(r"\[0-9\]\{(\d+)\}", pattern):
+        return _("exactly %(count)s digits") % {"count": found[1]}
+    if pattern in ("([a-zA-Z0-9])+", "[a-zA-Z0-9]+"):
+        return _("letters and digits only, without spaces or hyphens")
+    return pattern
 
 
 _ELEMENT = re.compile(r"^Element '([^']*)': (.*?)\.?$", re.DOTALL)

@@ -20,6 +20,7 @@ from contracts.models.contracts import (
 )
 from contracts.models.invoices import (
     COST_STATUSES,
+    MESSAGE_FIELDS,
     OPEN_STATUSES,
     PAYMENT_TERM_DAYS,
     TRANSITIONS,
@@ -37,6 +38,7 @@ from contracts.models.invoices import (
 
 __all__ = [
     "COST_STATUSES",
+    "MESSAGE_FIELDS",
     "MONEY",
     "OPEN_STATUSES",
     "PAYMENT_TERM_DAYS",

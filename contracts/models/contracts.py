@@ -50,6 +50,25 @@ class Segment(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def save(self, *args, **kwargs) -> None:
+        if refusal := self.law_change_refusal():
+            raise ValidationError({"law": refusal})
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if refusal := self.law_change_refusal():
+            raise ValidationError({"law": refusal})
+
+    # An invoice keeps its contract's law (OP349: numbers are unique per provider per law), so the
+    # law of a segment with invoices stays what it was.
+    def law_change_refusal(self) -> str:
+        if not self.pk or not self.contracts.filter(invoices__isnull=False).exists():
+            return ""
+        before = Segment.objects.filter(pk=self.pk).values_list("law", flat=True).first()
+        if before in (None, self.law):
+            return ""
+        return _("Invoices were registered under this segment's law; the law cannot change.")
+
 
 class Provider(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -181,6 +200,8 @@ class Contract(models.Model):
         return f"{self.reference} {self.title}"
 
     def save(self, *args, **kwargs) -> None:
+        if refusal := self.law_change_refusal():
+            raise ValidationError({"segment": refusal})
         self.notice_date = add_months(self.end_date, -int(self.notice_months))
         if kwargs.get("update_fields") is not None and {"end_date", "notice_months"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "notice_date"}
@@ -195,8 +216,20 @@ class Contract(models.Model):
             errors["end_date"] = _("The end date lies before the start date.")
         if self.end_date and self.latest_end_date and self.latest_end_date < self.end_date:
             errors["latest_end_date"] = _("The latest end date lies before the end date.")
+        if refusal := self.law_change_refusal():
+            errors["segment"] = refusal
         if errors:
             raise ValidationError(errors)
+
+    def law_change_refusal(self) -> str:
+        """A contract with invoices keeps the law of its segment (its invoices keep it)."""
+        if not self.pk or not self.segment_id or not self.invoices.exists():
+            return ""
+        before = Contract.objects.filter(pk=self.pk).values_list("segment__law", flat=True).first()
+        after = Segment.objects.filter(pk=self.segment_id).values_list("law", flat=True).first()
+        if before in (None, after):
+            return ""
+        return _("This contract has invoices; its segment cannot move to another law.")
 
     @property
     def is_lump_sum(self) -> bool:

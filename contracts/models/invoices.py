@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.codes import code_list
 from contracts.models.contracts import MONEY, Contract, Law, Provider, add_months
 from municipalities.models import Municipality
 from portal.textfiles import FIRST_YEAR, LAST_YEAR
@@ -94,6 +95,17 @@ def _origin_fixed() -> None:
     _refuse(_("Who registered an invoice, when and from which source does not change."))
 
 
+# What a declaration message (323) says: its invoice keeps it, so the amount stays the sum of its
+# performances and the municipality's answer (325) stays about this declaration.
+MESSAGE_FIELDS = frozenset(
+    {"provider", "municipality", "invoice_number", "invoice_date", "period_start", "period_end", "amount", "law"}
+)
+
+
+def _message_fixed() -> None:
+    _refuse(_("An invoice from a declaration message says what the message says; a correction is a new message."))
+
+
 def _content_fixed() -> None:
     _refuse(_("An invoice that has been checked no longer changes; reject it and register a corrected one."))
 
@@ -158,6 +170,10 @@ class InvoiceLedger(models.Model):
         return cls.objects.filter(pk=1).values_list("version", flat=True).first() or ""
 
 
+def _law_follows_contract() -> None:
+    _refuse(_("An invoice's law is its contract's; it changes only with the contract."))
+
+
 def _fill_law(invoices) -> None:
     """An invoice's law is its contract's (declaration numbers are unique per provider per law,
     OP349): read once per contract for a bulk insert."""
@@ -191,12 +207,18 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def update(self, **kwargs) -> int:
         _refuse_fields(self._names(kwargs))
         self._refuse_past_received()
-        if "contract" in kwargs or "contract_id" in kwargs:  # the law follows the contract
-            contract = kwargs.get("contract", kwargs.get("contract_id"))
+        if self._names(kwargs) & MESSAGE_FIELDS and self.filter(source=InvoiceSource.MESSAGE).exists():
+            _message_fixed()
+        contract = kwargs.get("contract", kwargs.get("contract_id"))
+        if "law" in kwargs and contract is None:
+            _law_follows_contract()
+        if contract is not None and "law" not in kwargs:  # the law follows the contract
+            if not isinstance(contract, (Contract, int)):
+                _law_follows_contract()
             kwargs["law"] = (
                 Contract.objects.filter(pk=getattr(contract, "pk", contract))
                 .values_list("segment__law", flat=True)
-                .first()
+                .get()
             )
         return super().update(**kwargs)
 
@@ -219,6 +241,11 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs = list(objs)
         _refuse_fields(self._names(fields))
+        if "contract" in self._names(fields):  # the law moves with the contract, in the same UPDATE
+            _fill_law(objs)
+            fields = [*fields, "law"]
+        elif "law" in self._names(fields):
+            _law_follows_contract()
         self.model._default_manager.filter(pk__in=[o.pk for o in objs])._refuse_past_received()
         return super().bulk_update(objs, fields, *args, **kwargs)
 
@@ -312,7 +339,7 @@ class Invoice(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "due_date"}
         with transaction.atomic():
             before = None if self._state.adding else Invoice._base_manager.filter(pk=self.pk).values().first()
-            if self.contract_id and (not self.law or (before and before["contract_id"] != self.contract_id)):
+            if self.contract_id:  # always the contract's law, whatever was set
                 self.law = Contract.objects.filter(pk=self.contract_id).values_list("segment__law", flat=True).get()
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "law"}
@@ -346,6 +373,8 @@ class Invoice(models.Model):
             != before[f.attname]
         }
         _refuse_fields(changed)
+        if changed & MESSAGE_FIELDS and before["source"] == InvoiceSource.MESSAGE:
+            _message_fixed()
         if changed and before["status"] != InvoiceStatus.RECEIVED:
             _content_fixed()
 
@@ -588,3 +617,8 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference_number} {self.product_code}"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as the standard names it ("Uur", "Euro's"), or its code when unknown."""
+        return code_list("LDT_Eenheid").get(self.unit, self.unit)

@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.db import models
 
 from audit.models import AuditAction, AuditEntry
+from contracts.codes import code_list
 from contracts.models import Invoice, InvoiceLine, InvoiceSource, TariffLine
 from municipalities.models import Municipality
-from traffic.codes import code_list
 from traffic.demo import load_traffic_demo
 from traffic.models import Allocation, DeclarationReturn, ReturnLine
 

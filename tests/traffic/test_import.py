@@ -239,3 +239,65 @@ def test_without_a_pseudonym_key_nothing_is_imported(traffic, staff_user, settin
     result = import_message(allocation("JW301", WEERT, AGB, BSNS[0], [Product("10072")]), by=staff_user)
     assert not result.ok and "CLIENT_PSEUDONYM_KEY" in str(result.problems[0])
     assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_an_older_allocation_message_does_not_undo_a_later_one(traffic, staff_user):
+    later = allocation("JW301", WEERT, AGB, BSNS[0], [Product("10072", end="2026-06-30")], date="2026-02-01")
+    older = allocation("JW301", WEERT, AGB, BSNS[0], [Product("10072", end="2026-12-31")], date="2026-01-01")
+    assert import_message(later, by=staff_user).ok
+    result = import_message(older, by=staff_user)
+    assert result.ok and "1 ongewijzigd" in result.summary
+    assert str(Allocation.objects.get().end_date) == "2026-06-30"
+
+
+def test_a_325_that_refuses_the_whole_declaration_links_by_its_message_and_grants_nothing(traffic, staff_user):
+    perf = performances()
+    assert import_message(declaration("JW323", AGB, WEERT, "DN001", perf, message_id="323777"), by=staff_user).ok
+    whole = answer(
+        "JW325", WEERT, AGB, "DN001", [], declared=Decimal("475.00"), granted=Decimal("0.00"), declaration_id="323777"
+    )
+    start, end = whole.index(b"<jw325:DeclaratieAntwoord>"), whole.index(b"</jw325:DeclaratieAntwoord>")
+    whole = whole[:start] + whole[end + len(b"</jw325:DeclaratieAntwoord>") :]
+    result = import_message(whole.replace(b">0200<", b">0001<"), by=staff_user)
+    assert result.ok, result.problems
+    answered = DeclarationReturn.objects.get()
+    assert (answered.declared, answered.granted, answered.return_codes) == (Decimal("475.00"), Decimal("0.00"), "0001")
+
+
+def test_a_325_for_an_unknown_declaration_with_many_performances_is_refused_not_a_crash(traffic, staff_user):
+    many = [Performance(BSNS[0], f"R{i}", "1", Decimal("1.00")) for i in range(2100)]
+    result = import_message(
+        answer("JW325", WEERT, AGB, "DN999", many, declared=Decimal("2100.00"), granted=Decimal("0.00")),
+        by=staff_user,
+    )
+    assert not result.ok and "DN999" in str(result.problems[0])
+
+
+def test_a_325_with_many_return_codes_is_kept_whole(traffic, staff_user):
+    perf = performances()
+    import_message(declaration("JW323", AGB, WEERT, "DN001", perf), by=staff_user)
+    perf[1].codes = ["8001", "0611", "9307", "9308", "9321", "9322", "9333", "9338"] * 4
+    result = import_message(
+        answer("JW325", WEERT, AGB, "DN001", [perf[1]], declared=Decimal("475.00"), granted=Decimal("235.00")),
+        by=staff_user,
+    )
+    assert result.ok, result.problems
+    assert len(ReturnLine.objects.get().return_codes.split()) == 32
+
+
+def test_the_shared_real_format_example_imports_through_the_traffic_page(traffic, staff_user):
+    from pathlib import Path
+
+    from tests.factories import ContractFactory, MunicipalityFactory
+
+    diemen = MunicipalityFactory(name="Diemen", slug="diemen", cbs_code="GM0384")
+    ContractFactory(provider=traffic["provider"], segment=traffic["segment"], municipalities=[diemen])
+    example = (Path(__file__).resolve().parent.parent / "data" / "JW323-example.xml").read_bytes()
+    result = import_upload("JW323-example.xml", example, by=staff_user)
+    (file,) = result.files
+    assert file.ok and file.kind == "JW323", file.problems
+    assert file.unknown_allocations == ["10072", "10073", "10074"]
+    invoice = Invoice.objects.get()
+    assert (invoice.amount, invoice.lines.count(), invoice.law) == (Decimal("790.00"), 5, "jeugdwet")
+    assert {line.client_key for line in invoice.lines.all()} == {client_key("999900006"), client_key("999900018")}
+    assert file.url == invoice.get_absolute_url()

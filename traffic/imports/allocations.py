@@ -200,6 +200,8 @@ def _save(batch: list[Allocated], header: dict, municipality, provider, law: str
                 )
             )
             continue
+        if allocation.message_date > header["message_date"]:
+            continue  # the portal holds a later message for this allocation: an older one changes nothing
         changes = {k: v for k, v in item.values().items() if getattr(allocation, k) != v}
         if changes:
             for k, v in {**changes, **message}.items():

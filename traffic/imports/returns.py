@@ -9,18 +9,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from audit.context import acting_as
+from contracts.codes import ACCEPTED
 from contracts.imports import ImportProblem
 from contracts.imports.base import batched
 from contracts.imports.messages import MessageInvalid, MessageType, elements, text, values
-from contracts.models import Invoice, InvoiceLine
+from contracts.models import Invoice, InvoiceLine, InvoiceSource
 from portal.pseudonyms import Pseudonymiser
 from portal.templatetags.portal import money
-from traffic.codes import ACCEPTED
 from traffic.imports.common import BATCH, cents, message_date, parties
 from traffic.models import DeclarationReturn, ReturnLine
 
@@ -112,16 +112,41 @@ def _answer(element, keys: Pseudonymiser) -> Answer:
     )
 
 
-def import_return(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> tuple[str, list]:
-    """(summary, []) when the answer is saved; ("", problems) when nothing of it is."""
+def import_return(
+    data: bytes, message: MessageType, keys: Pseudonymiser, *, by
+) -> tuple[str, list[ImportProblem], Invoice | None]:
+    """(summary, [], the answered invoice) when the answer is saved; ("", problems, None) when
+    nothing of it is."""
     head = Head()
     try:
         checked = _check(data, message, keys, head)
     except MessageInvalid as exc:
-        return "", [exc.problem]
+        return "", [exc.problem], None
     if isinstance(checked, list):
-        return "", checked
+        return "", checked, None
     invoice = checked
+    try:
+        _save(data, message, keys, head, invoice, by=by)
+    except DatabaseError:  # a colleague imported the same answer a moment earlier
+        return (
+            "",
+            [ImportProblem(0, "", _("The answer could not be saved; nothing of it was imported. Try again."))],
+            None,
+        )
+    summary = _(
+        "Answer to declaration %(number)s of %(provider)s: %(granted)s granted of %(declared)s declared, "
+        "%(rejected)s rejected."
+    ) % {
+        "number": invoice.invoice_number,
+        "provider": invoice.provider,
+        "granted": money(head.granted),
+        "declared": money(head.declared),
+        "rejected": money(head.declared - head.granted),
+    }
+    return summary, [], invoice
+
+
+def _save(data: bytes, message: MessageType, keys: Pseudonymiser, head: Head, invoice: Invoice, *, by) -> None:
     used: set[int] = set()
     with transaction.atomic(), acting_as(by):
         answer = DeclarationReturn.objects.create(
@@ -146,17 +171,6 @@ def import_return(data: bytes, message: MessageType, keys: Pseudonymiser, *, by)
                     for a, line_id in matched
                 ]
             )
-    summary = _(
-        "Answer to declaration %(number)s of %(provider)s: %(granted)s granted of %(declared)s declared, "
-        "%(rejected)s rejected."
-    ) % {
-        "number": invoice.invoice_number,
-        "provider": invoice.provider,
-        "granted": money(head.granted),
-        "declared": money(head.declared),
-        "rejected": money(head.declared - head.granted),
-    }
-    return summary, []
 
 
 def _check(data: bytes, message: MessageType, keys: Pseudonymiser, head: Head) -> Invoice | list[ImportProblem]:
@@ -164,8 +178,8 @@ def _check(data: bytes, message: MessageType, keys: Pseudonymiser, head: Head) -
     for batch in batched(read(data, message, keys, head, validate=True), BATCH):
         if invoice is None:
             invoice = _declaration(head, message)
-            if not isinstance(invoice, Invoice):
-                continue  # the stream is still read to the end: a schema error there comes first
+        if not isinstance(invoice, Invoice):
+            continue  # the stream is still read to the end: a schema error there comes first
         pairs, missing = _match(invoice, batch, used)
         problems += missing
         head.answers += len(batch)
@@ -189,7 +203,7 @@ def _declaration(head: Head, message: MessageType) -> Invoice | list[ImportProbl
     invoices = (
         invoices.filter(invoice_number=head.number)
         if head.number
-        else invoices.filter(declaration_reference=head.declaration_id, source="message")
+        else invoices.filter(declaration_reference=head.declaration_id, source=InvoiceSource.MESSAGE)
     )
     invoice = invoices.select_related("provider").first()
     if invoice is None:
@@ -260,11 +274,11 @@ def _match(invoice: Invoice, answers: list[Answer], used: set[int]) -> tuple[lis
 
 
 def _totals(head: Head, invoice: Invoice) -> list[ImportProblem]:
+    if head.message_date is None:
+        return [ImportProblem(0, "Dagtekening", _("the date has a time zone or lies outside the plausible years."))]
     if head.declared is None:  # the whole declaration refused: nothing granted
         head.declared, head.granted, head.rejected = invoice.amount, Decimal("0.00"), invoice.amount
         return []
-    if head.message_date is None:
-        return [ImportProblem(0, "Dagtekening", _("the date has a time zone or lies outside the plausible years."))]
     if head.declared != invoice.amount:
         return [
             ImportProblem(

@@ -10,6 +10,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +42,7 @@ class FileResult:
     summary: str = ""
     problems: list[ImportProblem] = field(default_factory=list)
     unknown_allocations: list[str] = field(default_factory=list)
+    url: str = ""  # what it made: the invoice of a declaration, the page of an answer
 
     @property
     def ok(self) -> bool:
@@ -92,8 +94,9 @@ def _import_one(name: str, data: bytes, kind: MessageType | ImportProblem, *, by
         summary, problems = import_allocations(data, kind, keys, by=by)
         return FileResult(name, kind.name, summary, problems)
     if kind.code == "325":
-        summary, problems = import_return(data, kind, keys, by=by)
-        return FileResult(name, kind.name, summary, problems)
+        summary, problems, invoice = import_return(data, kind, keys, by=by)
+        url = reverse("traffic:answer", args=[invoice.pk]) if invoice else ""
+        return FileResult(name, kind.name, summary, problems, url=url)
     return _declaration(name, data, kind, by=by)
 
 
@@ -114,7 +117,20 @@ def _declaration(name: str, data: bytes, kind: MessageType, *, by) -> FileResult
         "municipality": invoice.municipality,
         "lines": lines,
     }
-    return FileResult(name, kind.name, summary, unknown_allocations=sorted(result.assignment_numbers - known))
+    return FileResult(
+        name,
+        kind.name,
+        summary,
+        unknown_allocations=sorted(result.assignment_numbers - known),
+        url=invoice.get_absolute_url(),
+    )
+
+
+def _packing_residue(name: str) -> bool:
+    """What a Mac or Windows adds when it zips a folder (__MACOSX/, ._name, .DS_Store, Thumbs.db):
+    not a message, and not what the user meant to send; left out without a word."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base.startswith("._") or base in (".DS_Store", "Thumbs.db")
 
 
 def unpack(data: bytes) -> list[tuple[str, bytes]] | ImportProblem:
@@ -122,7 +138,7 @@ def unpack(data: bytes) -> list[tuple[str, bytes]] | ImportProblem:
     anything but XML messages, or unpacks past the upload limit (whatever its directory says)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = [i for i in archive.infolist() if not i.is_dir()]
+        infos = [i for i in archive.infolist() if not i.is_dir() and not _packing_residue(i.filename)]
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # e.g. "zip file version 11.5"
         return ImportProblem(0, "", _("The ZIP file is damaged or not a ZIP file."))
     if not infos:

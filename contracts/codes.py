@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "contracts" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 XS = {"xs": "http://www.w3.org/2001/XMLSchema"}
 ACCEPTED = "0200"  # "Geaccepteerd": a performance, client or declaration the municipality accepts
 
