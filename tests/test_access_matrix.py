@@ -148,6 +148,7 @@ EXPECTED.update(
 # The contract is shared by Weert and Venlo, so only Weert's invoice, statement and page are 404.
 OTHER_MUNICIPALITY: dict[str, int] = {
     "contracts:invoice": 404,
+    "traffic:answer": 404,
     "municipalities:detail": 404,
     "budgeting:budget_statement": 404,
     "budgeting:budget_statement_pdf": 404,

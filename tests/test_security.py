@@ -97,8 +97,11 @@ def test_production_cookies_are_https_only(production_response):
 def test_session_cookie_is_https_only_and_hidden_from_scripts(settings):
     assert settings.SESSION_COOKIE_HTTPONLY is True
     result = _run(
-        ["-c", "import django; django.setup(); from django.conf import settings as s; "
-         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)"],
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)",
+        ],
         DJANGO_SETTINGS_MODULE="portal.settings",
         **PRODUCTION,
     )

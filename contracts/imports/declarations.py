@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import ClassVar, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 from lxml import etree
 
@@ -134,7 +134,7 @@ def _one_pass(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> 
     try:
         with transaction.atomic():
             save_invoices([invoice], record=False)
-    except DatabaseError:  # a value the schema will name when the stream gets there
+    except (DataError, IntegrityError):  # a value the schema will name when the stream gets there
         broken = True
     for batch in batched(items, BATCH * 5):
         lines = [item for item in batch if isinstance(item, Performance)]
@@ -144,7 +144,7 @@ def _one_pass(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> 
             try:
                 with transaction.atomic():
                     insert_rows(InvoiceLine, ("invoice_id", *LINE_COLUMNS), [(invoice.pk, *line) for line in lines])
-            except DatabaseError:  # a value the schema will name when the stream gets there
+            except (DataError, IntegrityError):  # a value the schema will name when the stream gets there
                 broken = True
     refusal = head.refusal(provider, message.law, number_checked=True)
     if broken or refusal:

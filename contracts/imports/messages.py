@@ -91,7 +91,11 @@ def message_type(data: bytes, codes: tuple[str, ...] = ("301", "323", "325")) ->
             "have; it is refused for safety."
         )
         return ImportProblem(0, "", message)
-    found = MESSAGE_TYPES.get(etree.QName(root).namespace or "")
+    try:
+        namespace = etree.QName(root).namespace or ""
+    except ValueError:  # a root element cut off in its name
+        return ImportProblem(0, "", _("The file is not valid XML: %(error)s") % {"error": _("the file ends too soon")})
+    found = MESSAGE_TYPES.get(namespace)
     if found is None or found.code not in codes:
         names = [t.name for t in MESSAGE_TYPES.values() if t.code in codes]
         listed = _("%(names)s or %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}

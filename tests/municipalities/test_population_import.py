@@ -181,26 +181,39 @@ def real_export(odata: bool) -> str:
     """37230ned for 2025 as downloaded: the country, the province, a COROP area, three other
     municipalities, and for each of the fourteen a year, a quarter, January and February."""
     year, quarter, january, february = (
-        ("2025JJ00", "2025KW01", "2025MM01", "2025MM02") if odata
+        ("2025JJ00", "2025KW01", "2025MM01", "2025MM02")
+        if odata
         else ("2025", "2025 1e kwartaal", "2025 januari", "2025 februari*")
     )
-    national, province, area = ("NL01  ", "PV31  ", "CR37  ") if odata else ("Nederland", "Limburg (PV)",
-                                                                             "Noord-Limburg (CR)")
-    rows = [(national, january, "17942039"), (national, quarter, "."), (province, january, "1130050"),
-            (province, quarter, "1130050"), (area, january, "526000")]
+    national, province, area = (
+        ("NL01  ", "PV31  ", "CR37  ") if odata else ("Nederland", "Limburg (PV)", "Noord-Limburg (CR)")
+    )
+    rows = [
+        (national, january, "17942039"),
+        (national, quarter, "."),
+        (province, january, "1130050"),
+        (province, quarter, "1130050"),
+        (area, january, "526000"),
+    ]
     rows += [(code if odata else name, january, "900000") for name, code in OUTSIDE]
     for i, (name, code) in enumerate(FOURTEEN):
         region = f"{code}  " if odata else name
         count = str(inhabitants(i))
-        rows += [(region, year, count), (region, quarter, count), (region, january, count),
-                 (region, february, "." if i == 0 else count)]
+        rows += [
+            (region, year, count),
+            (region, quarter, count),
+            (region, january, count),
+            (region, february, "." if i == 0 else count),
+        ]
     if odata:
         lines = ["ID;RegioS;Perioden;BevolkingAanHetBeginVanDePeriode_1;LevendGeborenKinderen_2"]
         lines += [f"{n};{r};{p};{c};12" for n, (r, p, c) in enumerate(rows)]
     else:
-        lines = ['\ufeff"Bevolkingsontwikkeling; regio per maand"',
-                 '"Regio\'s";"Perioden";"Bevolking aan het begin van de periode (aantal)";'
-                 '"Levend geboren kinderen (aantal)"']
+        lines = [
+            '\ufeff"Bevolkingsontwikkeling; regio per maand"',
+            '"Regio\'s";"Perioden";"Bevolking aan het begin van de periode (aantal)";'
+            '"Levend geboren kinderen (aantal)"',
+        ]
         lines += [f'"{r}";"{p}";"{c}";"12"' for r, p, c in rows]
         lines += ["", '"Bron: CBS"']
     return "\n".join(lines) + "\n"
@@ -294,7 +307,7 @@ def test_real_errors_in_a_real_export_refuse_it_whole(region, odata, change, fra
     at = -1
     for _ in range(occurrence):
         at = content.index(old, at + 1)
-    content = content[:at] + new + content[at + len(old):]
+    content = content[:at] + new + content[at + len(old) :]
     before = counts()
     with translation.override("nl"):
         result = import_population_csv(content.encode(), "CBS")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from django.db import DatabaseError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from lxml import etree
@@ -123,7 +123,7 @@ def _one_pass(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> 
                 with transaction.atomic():
                     saved = _save(batch, header, municipality, provider, message.law, by)
                 counts = [a + b for a, b in zip(counts, saved, strict=True)]
-            except DatabaseError:  # a value the schema names when the stream gets there
+            except (DataError, IntegrityError):  # a value the schema names when the stream gets there
                 problems.append(ImportProblem(0, "", _("A value in the message cannot be stored.")))
     if problems:
         raise Refused(*problems)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import DatabaseError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 from lxml import etree
 
@@ -127,7 +127,7 @@ def import_return(
     invoice = checked
     try:
         _save(data, message, keys, head, invoice, by=by)
-    except DatabaseError:  # a colleague imported the same answer a moment earlier
+    except (DataError, IntegrityError):  # a colleague imported the same answer a moment earlier
         return (
             "",
             [ImportProblem(0, "", _("The answer could not be saved; nothing of it was imported. Try again."))],
