@@ -251,7 +251,7 @@ class _Traffic:
             imported_at=_at(allocated_on, 8),
         )
         typical = LINE_AMOUNT[load.segment] * rng.uniform(0.5, 1.6)
-        care = _Care(allocation, None if euros else tariff.tariff, max(1, round(typical / float(tariff.tariff))))
+        care = _Care(allocation, None if euros else tariff.tariff, max(1, round(Decimal(typical) / tariff.tariff)))
         (load.budgets if euros else load.care).append(care)
         self.all_care.append(care)
         return care
@@ -376,7 +376,7 @@ class _Traffic:
             else (a.end_date.year - a.start_date.year) * 12 + a.end_date.month - a.start_date.month + 1
         )
         if care.tariff is None:
-            budget = max(Decimal(500), Decimal(math.ceil(float(care.declared) * rng.uniform(1.05, 1.4) / 100) * 100))
+            budget = max(Decimal(500), Decimal(math.ceil(care.declared * Decimal(rng.uniform(1.05, 1.4)) / 100) * 100))
             a.volume, a.frequency, a.budget = int(budget), "6", budget
         elif a.unit == "04" and rng.random() < 0.5:
             a.volume, a.frequency = math.ceil(care.month_volume / 4), "2"
