@@ -38,6 +38,7 @@ def navigation(user: AnyUser) -> list[NavItem]:
         NavItem(_("Modules"), "entity:modules", "modules"),
         NavItem(_("Contracts"), "contracts:list", "contracts"),
         NavItem(_("Invoices"), "contracts:invoices", "invoices"),
+        NavItem(_("Monitor"), "monitor:overview", "monitor"),
         NavItem(_("Budgets"), "budgeting:list", "budgets"),
         NavItem(_("Transition"), "transition:index", "transition"),
     ]

@@ -48,6 +48,8 @@ class Capability(StrEnum):
     CHANGE_ANY_LOG_ENTRY = "change_any_log_entry"
     REGISTER_INVOICES = "register_invoices"
     IMPORT_MESSAGES = "import_messages"
+    SEE_MONITOR = "see_monitor"
+    SEE_MONITOR_LINES = "see_monitor_lines"
     PROCESS_INVOICES = "process_invoices"
     PREPARE_DOCUMENTS = "prepare_documents"
     SEE_STATEMENT_DOWNLOADS = "see_statement_downloads"
@@ -89,6 +91,11 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.PROCESS_INVOICES: _OFFICE,
     # The municipalities' message traffic (301, 323, 325), pseudonymised on import.
     Capability.IMPORT_MESSAGES: _OFFICE,
+    # The monitor's figures: the whole region for internal roles, its own municipality for a
+    # contact (small numbers suppressed). The signals and the declared lines behind them are the
+    # office's material for targeted checks.
+    Capability.SEE_MONITOR: frozenset(Role),
+    Capability.SEE_MONITOR_LINES: _OFFICE,
     # Budgets, amendments, the plan, annual accounts and the allocation basis while they may change.
     Capability.PREPARE_DOCUMENTS: _OFFICE,
     Capability.SEE_STATEMENT_DOWNLOADS: _OFFICE,

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "transition",
     # The municipalities' message traffic (iJw/iWmo 301, 323, 325): allocations and returns.
     "traffic",
+    # Steering information on the message traffic: stored figures, pages, signals.
+    "monitor",
     "audit",
     # Logging in: accounts, passwords, lockouts and the second factor (also in /beheer/).
     "accounts",

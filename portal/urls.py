@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("budgeting.urls")),
     path("", include("transition.urls")),
     path("", include("traffic.urls")),
+    path("", include("monitor.urls")),
     path("", include("audit.urls")),
     path("beheer/", admin.site.urls),
 ]

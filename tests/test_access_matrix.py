@@ -52,6 +52,12 @@ EXPECTED.update(
         "contracts:invoice_import": ({}, OFFICE),
         "traffic:import": ({}, OFFICE),
         "traffic:answer": ({"pk": "weert_invoice"}, READ),
+        # The monitor: a contact its own municipality's figures; the signals and lines the office's.
+        "monitor:overview": ({}, READ),
+        "monitor:provider": ({"pk": "provider"}, READ),
+        "monitor:municipality": ({"slug": "weert"}, READ),
+        "monitor:signals": ({}, OFFICE),
+        "monitor:lines": ({}, OFFICE),
         "contracts:invoice_step": ({"pk": "weert_invoice"}, POST_ONLY),
         "contracts:invoice_bulk": ({}, POST_ONLY),
         "budgeting:list": ({}, READ),
@@ -149,6 +155,7 @@ EXPECTED.update(
 OTHER_MUNICIPALITY: dict[str, int] = {
     "contracts:invoice": 404,
     "traffic:answer": 404,
+    "monitor:municipality": 404,
     "municipalities:detail": 404,
     "budgeting:budget_statement": 404,
     "budgeting:budget_statement_pdf": 404,
@@ -267,6 +274,7 @@ def objects(youth, region, staff_user):
     )
     return {
         "weert_contract": youth["contract"].pk,
+        "provider": youth["provider"].pk,
         "weert_invoice": _answered(InvoiceFactory(contract=youth["contract"], municipality=region["weert"])),
         "venlo_contract": venlo_contract.pk,
         "venlo_invoice": _answered(InvoiceFactory(contract=venlo_contract, municipality=region["venlo"])),
@@ -318,6 +326,7 @@ def _programme(user) -> dict:
         ("contracts:detail", {"pk": "venlo_contract"}),
         ("contracts:invoice", {"pk": "venlo_invoice"}),
         ("traffic:answer", {"pk": "venlo_invoice"}),
+        ("monitor:municipality", {"slug": "venlo"}),
         ("municipalities:detail", {"slug": "venlo"}),
         ("budgeting:budget_statement", {"pk": "adopted", "slug": "venlo"}),
         ("budgeting:budget_statement_pdf", {"pk": "adopted", "slug": "venlo"}),

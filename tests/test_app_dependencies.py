@@ -45,6 +45,7 @@ APP_ORDER = [
     "budgeting",
     "transition",
     "traffic",  # the municipalities' message traffic: allocations, declarations' lines, returns
+    "monitor",  # steering information on the traffic: stored figures, pages, signals
     "accounts",  # logging in: accounts, passwords, lockouts, the second factor
     "pages",  # the pages that combine every app: home page, navigation, demo loader
     "ops",  # operating the portal: backup and restore

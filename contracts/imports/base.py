@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from audit.services import record_created
 from contracts.models import COST_STATUSES, Invoice, InvoiceLedger, InvoiceLine, InvoiceSource, SpendingTotal
+from contracts.signals import added
 from portal.bulk import insert_rows
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -131,6 +132,7 @@ def save_invoice_with_lines(invoice: Invoice, lines: Iterable[tuple], *, count: 
         save_invoices([invoice], lines_count=count)
         for batch in batched(lines, BATCH * 5):
             insert_rows(InvoiceLine, ("invoice_id", *LINE_COLUMNS), [(invoice.pk, *line) for line in batch])
+        added(InvoiceLine.objects.filter(invoice=invoice))
 
 
 LINE_COLUMNS = (

@@ -33,6 +33,7 @@ from contracts.imports.base import (
 from contracts.imports.messages import MessageInvalid, MessageType, elements, message_type, text, values
 from contracts.imports.registry import FORMATS
 from contracts.models import PAYMENT_TERM_DAYS, Contract, Invoice, InvoiceLine, InvoiceSource, Law, Provider
+from contracts.signals import added
 from municipalities.lookup import MunicipalityLookup
 from municipalities.models import Municipality
 from portal.bulk import insert_rows
@@ -150,6 +151,7 @@ def _one_pass(data: bytes, message: MessageType, keys: Pseudonymiser, *, by) -> 
     if broken or refusal:
         raise Refused(ImportProblem(0, "", refusal or _("A value in the message cannot be stored.")))
     record_import([invoice], head.line_count)
+    added(InvoiceLine.objects.filter(invoice=invoice))
     return ImportResult(created=[invoice], assignment_numbers=head.assignment_numbers)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.codes import code_list
+from contracts.signals import changing
 from contracts.models.contracts import MONEY, Contract, Law, Provider, add_months
 from municipalities.models import Municipality
 from portal.textfiles import FIRST_YEAR, LAST_YEAR
@@ -174,6 +176,14 @@ def _law_follows_contract() -> None:
     _refuse(_("An invoice's law is its contract's; it changes only with the contract."))
 
 
+# Where a declaration's lines count in the figures kept about them (contracts/signals.py).
+LINE_KEYS = frozenset({"contract", "municipality"})
+
+
+def _lines_of(invoices) -> models.QuerySet:
+    return InvoiceLine.objects.filter(invoice__in=invoices)
+
+
 def _fill_law(invoices) -> None:
     """An invoice's law is its contract's (declaration numbers are unique per provider per law,
     OP349): read once per contract for a bulk insert."""
@@ -220,6 +230,9 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
                 .values_list("segment__law", flat=True)
                 .get()
             )
+        if self._names(kwargs) & LINE_KEYS:
+            with transaction.atomic(), changing(_lines_of(self.values("pk")), keys=True):
+                return super().update(**kwargs)
         return super().update(**kwargs)
 
     def _take_step(self, **kwargs) -> int:
@@ -229,7 +242,8 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def delete(self):
         if self.exclude(status=InvoiceStatus.RECEIVED).exists():
             _kept()
-        return super().delete()
+        with transaction.atomic(), changing(_lines_of(self.values("pk")), keys=True):
+            return super().delete()
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
@@ -247,6 +261,9 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
         elif "law" in self._names(fields):
             _law_follows_contract()
         self.model._default_manager.filter(pk__in=[o.pk for o in objs])._refuse_past_received()
+        if self._names(fields) & LINE_KEYS:
+            with transaction.atomic(), changing(_lines_of([o.pk for o in objs]), keys=True):
+                return super().bulk_update(objs, fields, *args, **kwargs)
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     def bulk_create_with_history(self, pairs, *, batch_size: int = 1000) -> list[Invoice]:
@@ -344,7 +361,14 @@ class Invoice(models.Model):
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "law"}
             self._refuse_outside_workflow(before, kwargs.get("update_fields"))
-            super().save(*args, **kwargs)
+            moved = before is not None and any(
+                before[f"{name}_id"] != getattr(self, f"{name}_id") for name in LINE_KEYS
+            )
+            if moved:  # the lines count under the other contract or municipality now
+                with changing(_lines_of([self.pk]), keys=True):
+                    super().save(*args, **kwargs)
+            else:
+                super().save(*args, **kwargs)
             InvoiceLedger.bump()
             pairs = [(self.municipality_id, self.invoice_date.year)] if self.status in COST_STATUSES else []
             if before and before["status"] in COST_STATUSES:
@@ -384,7 +408,8 @@ class Invoice(models.Model):
             or Invoice._base_manager.filter(pk=self.pk).exclude(status=InvoiceStatus.RECEIVED).exists()
         ):
             _kept()
-        return super().delete(*args, **kwargs)
+        with transaction.atomic(), changing(_lines_of([self.pk]), keys=True):
+            return super().delete(*args, **kwargs)
 
     def implausible_dates(self) -> dict[str, str]:
         """A year the imports refuse too: near the ends of the calendar the payment term or the
@@ -438,7 +463,8 @@ class Invoice(models.Model):
             raise InvoiceTransitionError(_("Four eyes: whoever registered an invoice cannot approve it."))
         if status == InvoiceStatus.REJECTED and not reason.strip():
             raise InvoiceTransitionError(_("Give a reason for the rejection."))
-        with transaction.atomic():
+        paying = changing(_lines_of([self.pk])) if status == InvoiceStatus.PAID else nullcontext()
+        with transaction.atomic(), paying:  # the paid figures of its lines follow
             changed = Invoice.objects.filter(pk=self.pk, status=self.status)._take_step(
                 status=status, rejection_reason=reason.strip() if status == InvoiceStatus.REJECTED else ""
             )
@@ -614,6 +640,9 @@ class InvoiceLine(models.Model):
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
         ordering = ["id"]
+        # A line's allocation is found by its number (traffic.Allocation): uptake, allocations
+        # without declarations and a 301 that arrives after the 323 look lines up by it.
+        indexes = [models.Index(fields=["assignment_number"], name="invoice_line_assignment")]
 
     def __str__(self) -> str:
         return f"{self.reference_number} {self.product_code}"

@@ -16,6 +16,8 @@ from audit.services import record_created
 from contracts.imports import ImportProblem
 from contracts.imports.base import batched
 from contracts.imports.messages import MessageInvalid, MessageType, elements, text, values
+from contracts.models import InvoiceLine
+from contracts.signals import changing
 from portal.pseudonyms import Pseudonymiser
 from traffic.imports.common import BATCH, cents, date_problem, message_date, parties
 from traffic.models import Allocation
@@ -208,6 +210,12 @@ def _save(batch: list[Allocated], header: dict, municipality, provider, law: str
                 setattr(allocation, k, v)
             allocation.save()  # the audit trail records old → new, as this user's doing
             changed += 1
-    Allocation.objects.bulk_create(new)
+    # Lines that named these numbers before the 301 arrived now have a known allocation.
+    declared = InvoiceLine.objects.filter(
+        invoice__municipality=municipality, invoice__law=law, assignment_number__in=[a.number for a in new]
+    )
+    if new:
+        with changing(declared):
+            Allocation.objects.bulk_create(new)
     record_created(new, by=by, note=_("imported from message %(id)s") % {"id": header["message_id"]}, with_values=False)
     return len(new), changed, len(batch) - len(new) - changed

@@ -19,6 +19,7 @@ from contracts.imports import ImportProblem
 from contracts.imports.base import batched
 from contracts.imports.messages import MessageInvalid, MessageType, elements, text, values
 from contracts.models import Invoice, InvoiceLine, InvoiceSource
+from contracts.signals import changing
 from portal.pseudonyms import Pseudonymiser
 from portal.templatetags.portal import money
 from traffic.imports.common import BATCH, cents, message_date, parties
@@ -148,7 +149,8 @@ def import_return(
 
 def _save(data: bytes, message: MessageType, keys: Pseudonymiser, head: Head, invoice: Invoice, *, by) -> None:
     used: set[int] = set()
-    with transaction.atomic(), acting_as(by):
+    # The monitor's granted and rejected figures of these lines follow the answer.
+    with transaction.atomic(), acting_as(by), changing(InvoiceLine.objects.filter(invoice=invoice)):
         answer = DeclarationReturn.objects.create(
             invoice=invoice,
             message_identification=head.message_id,

@@ -1,0 +1,108 @@
+"""A monitor table: a title, columns, rows (each with its own number of clients) and perhaps a
+total; suppressed for a viewer who sees one municipality (monitor/suppression.py), rendered by
+templates/monitor/_table.html and exported through the portal's one formula-safe writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import HttpResponse
+from django.utils.text import slugify
+
+from monitor.suppression import Row, suppress
+from portal.spreadsheets import Figure, csv_response, xlsx_response
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "money"  # money, number, percent, text
+    link: str = ""  # the key of the url in a line's links
+
+
+@dataclass
+class Line:
+    """One row of a table: its label (and link) are never hidden; its figures may be."""
+
+    label: str
+    row: Row
+    url: str = ""
+    links: dict[str, str] = field(default_factory=dict)
+    highlighted: bool = False
+
+    def cells(self, columns: list[Column]) -> list[dict]:
+        out = []
+        for column in columns:
+            value = self.row.shown(column.key) if column.key == "clients" or column.key in self.row.values else None
+            out.append(
+                {
+                    "column": column,
+                    "value": value,
+                    "hidden": bool(self.row.hidden),
+                    "url": self.links.get(column.key, "") if value is not None else "",
+                }
+            )
+        return out
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    columns: list[Column]
+    lines: list[Line]
+    total: Line | None = None
+    caption: str = ""
+
+    def suppressed(self, on: bool) -> Table:
+        """The table as a viewer of one municipality may see it (unchanged when ``on`` is False)."""
+        if on:
+            suppress([line.row for line in self.lines], self.total.row if self.total else None)
+        return self
+
+    @property
+    def hidden_any(self) -> bool:
+        return any(line.row.hidden for line in self.lines) or bool(self.total and self.total.row.hidden)
+
+    def export(self, kind: str, filename: str) -> HttpResponse:
+        """The table as CSV or XLSX: what the page shows, hidden cells as their sign ("< 5", "×")."""
+        columns = [(self.title_of_label(), lambda line: line.label)]
+        for column in self.columns:
+            columns.append((str(column.label), _getter(column)))
+        lines = [*self.lines, *([self.total] if self.total else [])]
+        name = slugify(f"{filename}-{self.name}")
+        if kind == "xlsx":
+            return xlsx_response(lines, columns, name, str(self.title)[:31])
+        return csv_response(lines, columns, name)
+
+    @property
+    def body(self) -> list[tuple[Line, list[dict]]]:
+        return [(ln, ln.cells(self.columns)) for ln in self.lines]
+
+    @property
+    def total_cells(self) -> list[dict]:
+        return self.total.cells(self.columns) if self.total else []
+
+    def title_of_label(self) -> str:
+        return str(self.caption or self.title)
+
+
+def _getter(column: Column):
+    def get(line: Line) -> object:
+        if line.row.hidden:
+            return line.row.label
+        value = line.row.clients if column.key == "clients" else line.row.values.get(column.key)
+        if column.kind == "percent" and value is not None:
+            return Figure(value)
+        return value
+
+    return get
+
+
+def line(label: str, figures: dict, *, url: str = "", links: dict | None = None, highlighted: bool = False) -> Line:
+    """A Line from a dict of figures (as monitor.queries returns them); its row's key is the
+    figures' key (a provider's id, a month) or else the label."""
+    values = {k: v for k, v in figures.items() if k not in ("key", "clients")}
+    row = Row(key=figures.get("key", label), clients=int(figures.get("clients") or 0), values=values)
+    return Line(str(label), row, url, links or {}, highlighted)
