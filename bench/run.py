@@ -10,6 +10,12 @@ table and writes docs/benchmarks.md.
 performances with their returns; `--traffic-lines` etc. for a smaller run) and times the import of large
 messages, each in a fresh process (time and peak RSS). It adds only that section.
 
+`--only monitor` measures the monitor (bench/monitor_run.py) on that message-traffic database: every
+monitor page with wrk beside hello world, SQL queries per page, and the 100,000-line 323, 325 and 301
+imports with the monitor's figures kept in step in the import's transaction. With `--reuse` the
+database is kept (filled when missing); without, it is filled and dropped at the end. It adds only
+that section. A full run measures the monitor after the traffic section, on the same database.
+
 `--only allocation` runs the cost-allocation section alone (about half a minute, needs neither
 PostgreSQL nor wrk) and adds only that section to docs/benchmarks.md.
 
@@ -60,15 +66,16 @@ def check_ok(base: str, path: str, cookie: str) -> None:
 
 def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
     env = {**os.environ, "BENCH_COOKIE": cookie}
+    threads = f"-t{min(2, connections)}"
     subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", "-d2s", "-s", "bench/report.lua", url],
+        ["wrk", threads, f"-c{connections}", "-d2s", "-s", "bench/report.lua", url],
         cwd=ROOT,
         env=env,
         capture_output=True,
         check=True,
     )  # warm-up
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", "bench/report.lua", url],
+        ["wrk", threads, f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", "bench/report.lua", url],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -91,6 +98,11 @@ def main() -> None:
 
         insert_section(args.out, traffic_report(args, traffic_run(args, base_env)))
         return
+    if args.only == "monitor":
+        from monitor_run import monitor_report, monitor_run
+
+        insert_section(args.out, monitor_report(args, monitor_run(args, base_env)))
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     pg_env = {**base_env, "DATABASE_URL": args.pg}
@@ -104,11 +116,20 @@ def main() -> None:
     allocation = allocation_run(base_env)
 
     results = _serve_and_measure(args, pg_env)
+    from monitor_run import monitor_report, monitor_run
     from traffic_run import traffic_report, traffic_run
 
-    traffic = traffic_report(args, traffic_run(args, base_env))
+    traffic = traffic_report(args, traffic_run(args, base_env, keep=True))
+    monitor = monitor_report(args, monitor_run(args, base_env, filled=True))  # drops it unless --reuse
     insert_section(
-        args.out, contracts_report(args, results, pg, lite) + "\n" + allocation_report(allocation) + "\n" + traffic
+        args.out,
+        contracts_report(args, results, pg, lite)
+        + "\n"
+        + allocation_report(allocation)
+        + "\n"
+        + traffic
+        + "\n"
+        + monitor,
     )
 
 
@@ -124,8 +145,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--out", default="docs/benchmarks.md")
     parser.add_argument(
         "--only",
-        choices=["allocation", "traffic"],
-        help="run one section alone: allocation (the cost allocation, no wrk), traffic (message traffic, no wrk)",
+        choices=["allocation", "traffic", "monitor"],
+        help="run one section alone: allocation (the cost allocation, no wrk), traffic (message traffic, no wrk), "
+        "monitor (the monitor's pages and imports on the message-traffic database)",
     )
     parser.add_argument("--traffic-pg", default=DEFAULT_PG.rsplit("/", 1)[0] + "/bench_traffic")
     parser.add_argument("--traffic-lines", type=int, default=5_000_000, help="declared performances (InvoiceLine)")
@@ -133,6 +155,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--traffic-clients", type=int, default=300_000)
     parser.add_argument("--traffic-years", type=int, default=5)
     parser.add_argument("--traffic-import-sizes", default="10000,100000", help="lines of the timed messages")
+    parser.add_argument("--monitor-import-lines", type=int, default=100_000, help="lines of the monitor's imports")
     return parser.parse_args()
 
 

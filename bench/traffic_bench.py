@@ -4,8 +4,9 @@ a database that has the demo reference data, users and providers: `load_demo --i
 
     python bench/traffic_bench.py fill --lines N --allocations N --clients N --years 5
     python bench/traffic_bench.py files DIR --sizes 10000,100000
-    python bench/traffic_bench.py import KIND FILE        (KIND: 323, 301, 325; one import, one process)
-    python bench/traffic_bench.py cleanup
+    python bench/traffic_bench.py import KIND FILE        (KIND: 323, 301, 325; one import, one process;
+                                                           --no-monitor, --rollback: see import_variant)
+    python bench/traffic_bench.py rebuild                 (the monitor's figures recounted, timed)
 
 Every sub-command prints one JSON object on its last line.
 
@@ -311,9 +312,9 @@ CREATE TEMP TABLE bench_rejected AS """
     + REJECTED
     + """;
 INSERT INTO traffic_declarationreturn (message_identification, message_date, declared, granted, return_codes,
-  imported_at, imported_by_id, invoice_id)
+  REFUSED_COLUMN imported_at, imported_by_id, invoice_id)
 SELECT 'R' || i.id, i.invoice_date + 10, i.amount, i.amount - coalesce(r.rejected, 0),
-  coalesce(r.codes, '0200'), i.invoice_date + 10, %(registrant)s, i.id
+  coalesce(r.codes, '0200'), REFUSED_VALUE i.invoice_date + 10, %(registrant)s, i.id
 FROM contracts_invoice i
 LEFT JOIN (SELECT invoice_id, sum(amount) AS rejected, string_agg(DISTINCT code, ' ' ORDER BY code) AS codes
            FROM bench_rejected GROUP BY invoice_id) r ON r.invoice_id = i.id
@@ -326,6 +327,17 @@ ORDER BY r.id;
 DROP TABLE bench_rejected;
 """
 )
+
+
+def returns_sql() -> str:
+    """RETURNS_SQL for this schema: no answer of the fill refuses a declaration as a whole (the
+    `refused` flag, where the schema has it; Django sets no column default)."""
+    from traffic.models import DeclarationReturn
+
+    has_flag = any(f.name == "refused" for f in DeclarationReturn._meta.get_fields())
+    sql = RETURNS_SQL.replace("REFUSED_COLUMN ", "refused, " if has_flag else "")
+    return sql.replace("REFUSED_VALUE ", "false, " if has_flag else "")
+
 
 TABLES = [
     "traffic_allocation",
@@ -372,7 +384,7 @@ def fill(args) -> dict:
             ("invoices", INVOICES_SQL),
             ("declaration lines", LINES_SQL),
             ("invoice steps", STEPS_SQL),
-            ("returns", RETURNS_SQL),
+            ("returns", returns_sql()),
         ):
             step(name, cursor.execute, sql, params)
         cursor.execute("DROP TABLE bench_assignment")
@@ -380,9 +392,15 @@ def fill(args) -> dict:
         if cursor.fetchone()[0]:
             raise SystemExit("an invoice amount differs from the sum of its lines")
         step("spending totals, ledger", _totals)
+    # The monitor's figures: the fill's lines arrive in bulk, past the import's signals, so they are
+    # counted once here (a one-off recount of every line); planner statistics of the new rows first.
+    step("ANALYZE before the monitor's recount", _analyze)
+    step("monitor figures (monitor.figures.rebuild)", _monitor_rebuild)
     timings["total"] = round(sum(timings.values()), 1)
     return {
         "timings": timings,
+        "monitor_rebuild_s": timings["monitor figures (monitor.figures.rebuild)"],
+        "monitor_rows": _monitor_rows(),
         **counts(),
         "providers": len(providers),
         "years": args.years,
@@ -395,6 +413,33 @@ def _totals() -> None:
 
     rebuild_spending_totals()
     InvoiceLedger.bump()
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"ANALYZE {table}")  # fixed names
+
+
+def _monitor_rebuild() -> None:
+    from monitor.figures import rebuild
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        rebuild()
+
+
+def _monitor_rows() -> dict[str, int]:
+    from monitor.models import ClientYear, MonthFigure
+
+    return {"monitor_monthfigure": MonthFigure.objects.count(), "monitor_clientyear": ClientYear.objects.count()}
+
+
+def rebuild_only() -> dict:
+    """`rebuild`: the monitor's figures recounted from every line of an already filled database."""
+    start = time.perf_counter()
+    _monitor_rebuild()
+    return {"monitor_rebuild_s": round(time.perf_counter() - start, 1), "monitor_rows": _monitor_rows()}
 
 
 def counts() -> dict:
@@ -702,6 +747,37 @@ def run_import(kind: str, path: Path, *, direct: bool) -> dict:
     }
 
 
+class Rollback(Exception):
+    pass
+
+
+def _without_monitor() -> None:
+    """The monitor's receivers disconnected: the import as it ran before the monitor existed."""
+    from contracts import signals
+    from monitor import signals as monitor_signals
+
+    signals.lines_added.disconnect(monitor_signals.count_new_lines)
+    signals.lines_before_change.disconnect(monitor_signals.take_out)
+    signals.lines_after_change.disconnect(monitor_signals.put_back)
+
+
+def import_variant(kind: str, path: Path, *, direct, monitor: bool = True, rollback: bool = False) -> dict:
+    """run_import with or without the monitor's maintenance in the import's transaction, and
+    committed or rolled back after the clock stopped (so the same file can be imported again)."""
+    if not monitor:
+        _without_monitor()
+    if rollback:
+        try:
+            with transaction.atomic():
+                out = run_import(kind, path, direct=direct)
+                raise Rollback
+        except Rollback:
+            pass
+    else:
+        out = run_import(kind, path, direct=direct)
+    return {**out, "monitor": monitor, "rolled_back": rollback}
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -712,6 +788,7 @@ if __name__ == "__main__":
     p.add_argument("--allocations", type=int, default=200_000)
     p.add_argument("--clients", type=int, default=300_000)
     p.add_argument("--years", type=int, default=5)
+    sub.add_parser("rebuild", help="recount the monitor's figures from every line")
     p = sub.add_parser("file323")
     p.add_argument("path", type=Path)
     p.add_argument("--lines", type=int, required=True)
@@ -728,9 +805,13 @@ if __name__ == "__main__":
     p.add_argument("path", type=Path)
     p.add_argument("--direct", action="store_true")
     p.add_argument("--traffic", action="store_true", help="a 323 through traffic.imports.import_message")
+    p.add_argument("--no-monitor", action="store_true", help="without the monitor's figures kept in step")
+    p.add_argument("--rollback", action="store_true", help="roll the import back after timing it")
     arguments = parser.parse_args()
     if arguments.command == "fill":
         print(json.dumps(fill(arguments)))
+    elif arguments.command == "rebuild":
+        print(json.dumps(rebuild_only()))
     elif arguments.command == "file323":
         print(json.dumps(write_323(arguments.path, arguments.lines, arguments.clients)))
     elif arguments.command == "file301":
@@ -739,4 +820,5 @@ if __name__ == "__main__":
         print(json.dumps(write_325(arguments.path, arguments.declaration)))
     elif arguments.command == "import":
         how = "traffic" if arguments.traffic else arguments.direct
-        print(json.dumps(run_import(arguments.kind, arguments.path, direct=how)))
+        variant = {"monitor": not arguments.no_monitor, "rollback": arguments.rollback}
+        print(json.dumps(import_variant(arguments.kind, arguments.path, direct=how, **variant)))

@@ -45,7 +45,9 @@ def traffic_fill(args, env: dict) -> dict:
     return data
 
 
-def traffic_run(args, base_env: dict) -> dict:
+def traffic_run(args, base_env: dict, *, keep: bool = False) -> dict:
+    """Fill (or with --reuse reuse) the database and time the imports; the database is dropped at
+    the end unless --reuse or ``keep`` (the monitor's section measures it next)."""
     env = {**base_env, "DATABASE_URL": args.traffic_pg, "CLIENT_PSEUDONYM_KEY": PSEUDONYM_KEY}
     print(f"Message traffic: {args.traffic_lines:,} declared performances in {args.traffic_pg.rsplit('/', 1)[1]}…")
     if args.reuse:  # the database of an earlier run, and what its fill measured
@@ -68,7 +70,7 @@ def traffic_run(args, base_env: dict) -> dict:
     if not _traffic_imports():
         print("  no traffic.imports.import_message on this branch: the 301 and 325 are not measured")
     load = os.getloadavg()
-    if not args.reuse:
+    if not (args.reuse or keep):
         admin_url, name = args.traffic_pg.rsplit("/", 1)
         psql(admin_url + "/postgres", f"DROP DATABASE IF EXISTS {name}")
     return {"fill": fill, "imports": imports, "load": [round(x, 1) for x in load]}

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from contracts.codes import describe
+from contracts.codes import code_list, describe
 from contracts.models import InvoiceLine, TariffLine, add_months
 from monitor.figures import ABOVE_TARIFF, RATE, UNLINKED, _contract_tariff, _known_allocation
 from monitor.models import euros
@@ -61,12 +61,15 @@ def lines_of_kind(scope: Scope, kind: str) -> QuerySet[InvoiceLine]:
 # --- Price against the tariff -------------------------------------------------------------------
 
 
+EUROS = "83"  # a performance declared in euros (LDT_Eenheid 83): no price per unit
+
+
 def price_against_tariff(scope: Scope) -> list[dict]:
-    """Per contract and product: volume, declared, average price per unit, the contract's tariff
-    and what was declared above it (lines and euros)."""
+    """Per contract, product and unit: volume, declared, average price per unit, the contract's
+    tariff and what was declared above it (lines and euros)."""
     rows = (
         scope.figures()
-        .values("contract_id", "contract__reference", "product_category", "product_code")
+        .values("contract_id", "contract__reference", "product_category", "product_code", "unit")
         .annotate(
             lines=Sum("lines"),
             volume=Sum("volume"),
@@ -80,11 +83,14 @@ def price_against_tariff(scope: Scope) -> list[dict]:
     tariffs = {}
     for t in TariffLine.objects.filter(contract_id__in={r["contract_id"] for r in rows}).order_by("-tariff"):
         tariffs[(t.contract_id, t.product_category, t.product_code)] = (t.tariff, t.unit)
+    units = code_list("LDT_Eenheid")
     for row in rows:
         row["tariff"], row["tariff_unit"] = tariffs.get(
             (row["contract_id"], row["product_category"], row["product_code"]), (None, "")
         )
-        row["price"] = (row["declared"] / row["volume"]).quantize(CENT) if row["volume"] else None
+        row["unit_label"] = units.get(row["unit"], row["unit"])
+        per_unit = row["volume"] and row["unit"] != EUROS
+        row["price"] = (row["declared"] / row["volume"]).quantize(CENT) if per_unit else None
     return rows
 
 

@@ -29,7 +29,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Round, TruncMonth
 
-from contracts.codes import ACCEPTED
 from contracts.models import InvoiceLine, InvoiceStatus, TariffLine
 from monitor.models import ClientYear, MonthFigure
 from traffic.models import Allocation
@@ -67,11 +66,11 @@ def _known_allocation() -> Exists:
 
 
 # A performance is granted when the municipality answered its declaration (325) and did not reject
-# it: a listed performance by its own code, an unlisted one by the declaration's code.
+# it: a listed performance by its own codes; an unlisted one is accepted, unless the whole
+# declaration was refused (an answer without a DeclaratieAntwoord).
 ANSWERED = Q(invoice__declaration_return__isnull=False)
 REJECTED = ANSWERED & (
-    Q(return_line__accepted=False)
-    | (Q(return_line__isnull=True) & ~Q(invoice__declaration_return__return_codes__in=["", ACCEPTED]))
+    Q(return_line__accepted=False) | (Q(return_line__isnull=True) & Q(invoice__declaration_return__refused=True))
 )
 ABOVE_TARIFF = Q(contract_tariff__isnull=False, amount__gt=F("at_tariff"))
 UNLINKED = ~Q(assignment_number="") & Q(known_allocation=False)
@@ -87,6 +86,7 @@ def month_rows(lines: QuerySet) -> QuerySet:
         .values(
             "product_category",
             "product_code",
+            "unit",
             m_month=TruncMonth("period_start"),
             m_municipality=F("invoice__municipality_id"),
             m_contract=F("invoice__contract_id"),
@@ -163,7 +163,7 @@ def add_months(lines: QuerySet, sign: int = 1) -> None:
         sums_sources = {s: f"n_{s}" for s in sums}
     else:
         sums_sources = {s: f"s_{s}" for s in sums}
-    _upsert_with(MonthFigure, rows, {"month": "m_month", **SLICE}, sums_sources, {})
+    _upsert_with(MonthFigure, rows, {"month": "m_month", **SLICE, "unit": "unit"}, sums_sources, {})
     if sign < 0:
         MonthFigure.objects.filter(lines=0).delete()
 
@@ -241,6 +241,7 @@ def differences() -> list[str]:
     month_key = {"month": "m_month", "municipality_id": "m_municipality", "contract_id": "m_contract"}
     month_key |= {"product_category": "product_category", "product_code": "product_code"}
     client_key = {"year": "m_year", **{k: v for k, v in month_key.items() if k != "month"}, "client_key": "client_key"}
+    month_key["unit"] = "unit"
     for model, rows, key, extra in (
         (MonthFigure, month_rows(InvoiceLine.objects.all()), month_key, ()),
         (ClientYear, client_rows(InvoiceLine.objects.all()), client_key, ("months",)),

@@ -44,6 +44,7 @@ class MonthFigure(Slice):
     """The performances of one month of care (their period's first day) in one slice."""
 
     month = models.DateField(_("month"))
+    unit = models.CharField(_("unit"), max_length=2)  # the performances' unit (LDT_Eenheid): volumes add up per unit
     answered_lines = models.BigIntegerField(default=0)
     rejected_lines = models.BigIntegerField(default=0)
     granted = models.BigIntegerField(_("granted (cents)"), default=0)
@@ -54,7 +55,7 @@ class MonthFigure(Slice):
     unlinked_lines = models.BigIntegerField(default=0)
     unlinked = models.BigIntegerField(_("without a known allocation (cents)"), default=0)
 
-    KEY = ("month", "municipality_id", "contract_id", "product_category", "product_code")
+    KEY = ("month", "municipality_id", "contract_id", "product_category", "product_code", "unit")
     SUMS = (
         "lines",
         "volume",
@@ -75,7 +76,7 @@ class MonthFigure(Slice):
         verbose_name_plural = _("monthly figures")
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "municipality", "contract", "product_category", "product_code"],
+                fields=["month", "municipality", "contract", "product_category", "product_code", "unit"],
                 name="month_figure_key",
             )
         ]

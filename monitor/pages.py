@@ -8,6 +8,7 @@ import statistics
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from budgeting.models import Budget
@@ -19,6 +20,11 @@ from monitor.tables import Column, Line, Table, line
 from municipalities.models import Municipality
 
 THOUSAND = Decimal(1000)
+
+
+def month_label(month: datetime.date) -> str:
+    """ "jan 2026" (Dutch, kept on one line)."""
+    return f"{date_format(month, 'M').lower()}\u00a0{month.year}"
 
 
 def url(name: str, scope: Scope, *args, **changes) -> str:
@@ -39,7 +45,7 @@ def kpi_columns() -> list[Column]:
         Column("paid", _("Paid")),
         Column("clients", _("Clients"), "number"),
         Column("cost_per_client", _("Cost per client")),
-        Column("rejection_rate", _("Rejected (% of answered)"), "percent"),
+        Column("rejection_rate", _("Rejected %"), "percent"),
     ]
 
 
@@ -76,7 +82,7 @@ def trend_table(scope: Scope) -> Table:
     for m in months:
         figures = {k: m[k] for k in ("declared", "granted", "paid")}
         figures["clients"] = clients.get((m["month"],), 0)
-        lines.append(line(m["month"].strftime("%m-%Y"), figures))
+        lines.append(line(month_label(m["month"]), figures))
     columns = [
         Column("declared", _("Declared")),
         Column("granted", _("Granted")),
@@ -179,7 +185,9 @@ def _region_total(rows: list[dict]) -> dict:
     }
 
 
-def dimension_table(scope: Scope, dimension: str, *, link: str, limit: int | None = None) -> Table:
+def dimension_table(
+    scope: Scope, dimension: str, *, link: str, lines_link: bool = False, limit: int | None = None
+) -> Table:
     """Sums per provider, municipality, segment or product, largest first, with the scope's total.
     A row links to the provider's or municipality's page (``link="detail"``) or to the overview
     filtered on it; its declared amount to the lines behind it."""
@@ -188,7 +196,7 @@ def dimension_table(scope: Scope, dimension: str, *, link: str, limit: int | Non
     lines = []
     for r in rows[:limit] if limit else rows:
         label, target = names.get(r["key"], (str(r["key"]), ""))
-        links = {"declared": lines_url(scope, **_as_filter(dimension, r["key"]))}
+        links = {"declared": lines_url(scope, **_as_filter(dimension, r["key"]))} if lines_link else {}
         lines.append(line(label, r, url=target, links=links))
     columns = [
         Column("declared", _("Declared")),
@@ -196,7 +204,7 @@ def dimension_table(scope: Scope, dimension: str, *, link: str, limit: int | Non
         Column("paid", _("Paid")),
         Column("clients", _("Clients"), "number"),
         Column("cost_per_client", _("Cost per client")),
-        Column("rejection_rate", _("Rejected (% of answered)"), "percent"),
+        Column("rejection_rate", _("Rejected %"), "percent"),
     ]
     titles = {
         "provider": (_("Per provider"), _("Provider")),
@@ -262,8 +270,14 @@ def change_table(scope: Scope, current: Table, *, suppressed: bool) -> Table:
     return Table("verandering", _("Largest change per provider"), columns, lines, caption=_("Provider"))
 
 
-def bars_of(table: Table, key: str, chart_id: str, title: str, *, value_format: str = "money") -> dict:
-    bars = [Bar(ln.label, ln.row.shown(key), ln.url, ln.highlighted) for ln in table.lines]
+def bars_of(
+    table: Table, key: str, chart_id: str, title: str, *, value_format: str = "money", ordered: bool = False
+) -> dict:
+    """A bar per line of the table (``ordered``: largest value first, hidden ones last)."""
+    lines = table.lines
+    if ordered:
+        lines = sorted(lines, key=lambda ln: (ln.row.shown(key) is None, -(ln.row.shown(key) or 0)))
+    bars = [Bar(ln.label, ln.row.shown(key), ln.url, ln.highlighted) for ln in lines]
     return bar_chart(
         chart_id,
         title,

@@ -128,8 +128,11 @@ def with_ratios(row: dict) -> dict:
     clients = row.get("clients") or 0
     row["cost_per_client"] = (row["declared"] / clients).quantize(Decimal("0.01")) if clients else None
     row["volume_per_client"] = (Decimal(row["volume"]) / clients).quantize(Decimal("0.1")) if clients else None
-    answered = row["granted"] + row["rejected"]
-    row["rejection_rate"] = (row["rejected"] / answered * 100).quantize(Decimal("0.1")) if answered else None
+    # Of the answered performances, the share rejected (by count: a credit line rejected is one too).
+    answered = row.get("answered_lines") or 0
+    row["rejection_rate"] = (
+        (Decimal(row["rejected_lines"]) / answered * 100).quantize(Decimal("0.1")) if answered else None
+    )
     return row
 
 

@@ -16,6 +16,7 @@ from monitor.pages import (
     dimension_table,
     kpi_table,
     lines_url,
+    month_label,
     municipality_table,
     suppress_trend,
     trend_chart_of,
@@ -41,19 +42,23 @@ def overview(scope: Scope, viewer: Viewer) -> dict:
         suppress_trend(trend, scope)
     municipalities, population = municipality_table(scope, own=viewer.own)
     municipalities.suppressed(viewer.suppressed)
-    providers = dimension_table(scope, "provider", link="detail").suppressed(viewer.suppressed)
+    providers = dimension_table(scope, "provider", link="detail", lines_link=viewer.sees_lines).suppressed(
+        viewer.suppressed
+    )
     tables = [
         kpi,
         trend,
         municipalities,
         providers,
         change_table(scope, providers, suppressed=viewer.suppressed),
-        dimension_table(scope, "segment", link="filter").suppressed(viewer.suppressed),
-        dimension_table(scope, "product", link="filter").suppressed(viewer.suppressed),
+        dimension_table(scope, "segment", link="filter", lines_link=viewer.sees_lines).suppressed(viewer.suppressed),
+        dimension_table(scope, "product", link="filter", lines_link=viewer.sees_lines).suppressed(viewer.suppressed),
     ]
     charts = {
         "trend": trend_chart_of(trend),
-        "municipalities": bars_of(municipalities, "per_1000", "chart-per-1000", _("Declared per 1,000 inhabitants")),
+        "municipalities": bars_of(
+            municipalities, "per_1000", "chart-per-1000", _("Declared per 1,000 inhabitants"), ordered=True
+        ),
         "providers": bars_of(_top(providers, 10), "declared", "chart-providers", _("The ten largest providers")),
     }
     return {"tables": {t.name: t for t in tables}, "charts": charts, "population": population, "viewer": viewer}
@@ -73,7 +78,7 @@ def month_table(scope: Scope) -> Table:
         Column("cost_per_client", _("Cost per client")),
         Column("volume_per_client", _("Volume per client"), "number"),
     ]
-    lines = [line(r["key"].strftime("%m-%Y"), r) for r in by(scope, "month")]
+    lines = [line(month_label(r["key"]), r) for r in by(scope, "month")]
     return Table("maanden", _("Per month"), columns, lines, total=line(_("Total"), totals(scope)), caption=_("Month"))
 
 
@@ -84,7 +89,7 @@ def tariff_table(scope: Scope, viewer: Viewer) -> Table:
     lines = []
     for r in rows:
         r["clients"] = clients.get((r["contract_id"], r["product_category"], r["product_code"]), 0)
-        label = f"{r['contract__reference']} · {r['product_category']}/{r['product_code']}"
+        label = f"{r['contract__reference']} · {r['product_category']}/{r['product_code']} ({r['unit_label']})"
         links = {}
         if viewer.sees_lines and r["above_tariff_lines"]:
             links["above_tariff"] = lines_url(scope, "above_tariff", product=r["product_code"])
@@ -163,7 +168,7 @@ def detail(scope: Scope, viewer: Viewer, *, per: str) -> dict:
     """A provider's page (per municipality) or a municipality's page (per provider)."""
     kpi = kpi_table(scope, lines_link=viewer.sees_lines, region=viewer.suppressed).suppressed(viewer.suppressed)
     months = month_table(scope).suppressed(viewer.suppressed)
-    breakdown = dimension_table(scope, per, link="detail").suppressed(viewer.suppressed)
+    breakdown = dimension_table(scope, per, link="detail", lines_link=viewer.sees_lines).suppressed(viewer.suppressed)
     idle_count, idle = analysis.idle_allocations(scope, timezone.localdate())
     uptake = analysis.uptake(scope)
     tables = [

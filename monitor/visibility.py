@@ -23,10 +23,12 @@ def suppresses(user: AnyUser) -> bool:
 def scope_for(user: AnyUser, params: QueryDict, **fixed) -> tuple[Scope, MonitorFilterForm]:
     """The scope the URL asks for, within what the user may see; ``fixed`` from the path."""
     form = MonitorFilterForm(params, municipalities=visible_municipalities(user))
+    if suppresses(user):  # one municipality: another's figures do not exist for this user
+        if params.get("municipality") and not visible_municipalities(user).filter(pk=_int(params["municipality"])):
+            raise Http404(_("No such municipality."))
+        del form.fields["municipality"]
     form.is_valid()
     data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
-    if "municipality" in params and params["municipality"] and "municipality" in form.errors:
-        raise Http404(_("No such municipality."))  # another municipality's figures do not exist for a contact
     module = data.get("module") or Module.objects.filter(segments__isnull=False).order_by("number").first()
     scope = Scope(
         year=data.get("year") or default_year(),
@@ -57,3 +59,7 @@ def monitored_municipality(user: AnyUser, slug: str) -> Municipality:
         return visible_municipalities(user).get(slug=slug)
     except Municipality.DoesNotExist:
         raise Http404(_("No such municipality.")) from None
+
+
+def _int(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 10 else 0

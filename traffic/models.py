@@ -81,6 +81,8 @@ class DeclarationReturn(models.Model):
     declared = models.DecimalField(_("declared"), **MONEY)
     granted = models.DecimalField(_("granted"), **MONEY)
     return_codes = models.TextField(_("return codes"), blank=True)  # RetourCode is unbounded
+    # No DeclaratieAntwoord: the whole declaration was refused, every performance with it.
+    refused = models.BooleanField(_("refused as a whole"), default=False)
     imported_at = models.DateTimeField(_("imported"), default=timezone.now)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")

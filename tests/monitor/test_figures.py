@@ -118,3 +118,27 @@ def test_check_monitor_names_a_difference_and_repairs_it(traffic, staff_user):
     assert agrees()
     InvoiceLine.objects.filter(assignment_number="10072").update(amount=Decimal("51.00"))  # behind the monitor's back
     assert figures.differences()
+
+
+def test_an_answer_that_refuses_the_whole_declaration_rejects_every_line(traffic, staff_user):
+    assert import_message(declaration("JW323", AGB, WEERT, "DN001", perfs()), by=staff_user).ok
+    whole = answer("JW325", WEERT, AGB, "DN001", [], declared=Decimal("475.00"), granted=Decimal("0.00"))
+    start, end = whole.index(b"<jw325:DeclaratieAntwoord>"), whole.index(b"</jw325:DeclaratieAntwoord>")
+    whole = whole[:start] + whole[end + len(b"</jw325:DeclaratieAntwoord>") :]
+    assert import_message(whole.replace(b">0200<", b">0001<"), by=staff_user).ok
+    assert (total("granted"), total("rejected")) == (0, Decimal("475.00"))
+    assert agrees()
+
+
+def test_an_answer_that_grants_fully_with_code_8001_grants_every_line(traffic, staff_user):
+    assert import_message(declaration("JW323", AGB, WEERT, "DN001", perfs()), by=staff_user).ok
+    full = answer("JW325", WEERT, AGB, "DN001", [], declared=Decimal("475.00"), granted=Decimal("475.00"))
+    assert import_message(
+        full.replace(
+            b">0200</jw325:RetourCode></jw325:RetourCodes></jw325:DeclaratieAntwoord>",
+            b">8001</jw325:RetourCode></jw325:RetourCodes></jw325:DeclaratieAntwoord>",
+        ),
+        by=staff_user,
+    ).ok
+    assert (total("granted"), total("rejected")) == (Decimal("475.00"), 0)
+    assert agrees()

@@ -56,6 +56,7 @@ class Head:
     granted: Decimal | None = None
     rejected: Decimal = Decimal("0.00")
     answers: int = 0
+    refused: bool = False
 
 
 def _codes(element, message: MessageType) -> list[str]:
@@ -158,6 +159,7 @@ def _save(data: bytes, message: MessageType, keys: Pseudonymiser, head: Head, in
             declared=head.declared,
             granted=head.granted,
             return_codes=" ".join(head.codes),
+            refused=head.refused,
             imported_by=by,
         )
         for batch in batched(read(data, message, keys, Head()), BATCH):
@@ -280,6 +282,7 @@ def _totals(head: Head, invoice: Invoice) -> list[ImportProblem]:
         return [ImportProblem(0, "Dagtekening", _("the date has a time zone or lies outside the plausible years."))]
     if head.declared is None:  # the whole declaration refused: nothing granted
         head.declared, head.granted, head.rejected = invoice.amount, Decimal("0.00"), invoice.amount
+        head.refused = True
         return []
     if head.declared != invoice.amount:
         return [
