@@ -45,6 +45,7 @@ def _fill(args, env: dict, filled: bool) -> dict | None:
     if "monitor_rebuild_s" not in fill:
         print("  the monitor's figures recounted from every line…")
         fill.update(_json(env, "bench/traffic_bench.py", "rebuild"))
+        psql(args.traffic_pg, "VACUUM ANALYZE monitor_monthfigure, monitor_clientyear")
         record.write_text(json.dumps(fill))
     return fill
 

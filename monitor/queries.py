@@ -5,6 +5,9 @@ except the drill-down to the lines themselves and the uptake of one provider's a
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -97,6 +100,29 @@ class Scope:
         return rows
 
 
+# One page asks for the same sums more than once (the key figures and each table's total): within
+# `remembering()` (one request) each is read once. Never across requests: the figures change.
+_memo: ContextVar[dict | None] = ContextVar("monitor_memo", default=None)
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _remembered(key: tuple, compute):
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def default_year() -> int:
     return timezone.localdate().year
 
@@ -119,6 +145,10 @@ def _as_figures(row: dict) -> dict:
 
 def totals(scope: Scope) -> dict:
     """The scope's sums and its number of clients (two queries)."""
+    return dict(_remembered(("totals", scope), lambda: _totals(scope)))
+
+
+def _totals(scope: Scope) -> dict:
     figures = _as_figures(scope.figures().aggregate(**_sums()))
     figures["clients"] = scope.clients().aggregate(n=Count("client_key", distinct=True))["n"] or 0
     return with_ratios(figures)
@@ -139,6 +169,10 @@ def with_ratios(row: dict) -> dict:
 def by(scope: Scope, dimension: str) -> list[dict]:
     """The scope's sums per municipality, provider, segment, product or month, with clients
     (two queries), largest declared first (months in order)."""
+    return [dict(r) for r in _remembered(("by", scope, dimension), lambda: _by(scope, dimension))]
+
+
+def _by(scope: Scope, dimension: str) -> list[dict]:
     keys = DIMENSIONS[dimension]
     rows = {tuple(r[k] for k in keys): _as_figures(r) for r in scope.figures().values(*keys).annotate(**_sums())}
     if dimension == "month":

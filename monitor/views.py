@@ -11,6 +11,7 @@ from access.policy import Capability, can, requires
 from contracts.models import Provider
 from monitor import reports
 from monitor.lines import lines_page
+from monitor.queries import remembering
 from monitor.reports import Viewer
 from monitor.visibility import monitored_municipality, scope_for, suppresses
 from municipalities.visibility import own_municipality
@@ -36,7 +37,8 @@ def _respond(request: HttpRequest, template: str, page: dict, filename: str, **c
 @requires(Capability.SEE_MONITOR)
 def overview(request: HttpRequest) -> HttpResponse:
     scope, form = scope_for(request.user, request.GET)
-    page = reports.overview(scope, _viewer(request.user))
+    with remembering():
+        page = reports.overview(scope, _viewer(request.user))
     return _respond(request, "monitor/overview.html", page, f"monitor-{scope.year}", scope=scope, form=form)
 
 
@@ -45,7 +47,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 def provider(request: HttpRequest, pk: int) -> HttpResponse:
     subject = get_object_or_404(Provider, pk=pk)
     scope, form = scope_for(request.user, request.GET, provider=subject.pk)
-    page = reports.detail(scope, _viewer(request.user), per="municipality")
+    with remembering():
+        page = reports.detail(scope, _viewer(request.user), per="municipality")
     context = {"scope": scope, "form": form, "provider": subject}
     return _respond(request, "monitor/provider.html", page, f"monitor-{subject.name}-{scope.year}", **context)
 
@@ -55,8 +58,9 @@ def provider(request: HttpRequest, pk: int) -> HttpResponse:
 def municipality(request: HttpRequest, slug: str) -> HttpResponse:
     subject = monitored_municipality(request.user, slug)
     scope, form = scope_for(request.user, request.GET, municipality=subject.pk)
-    page = reports.detail(scope, _viewer(request.user), per="provider")
-    page["comparison"] = reports.comparison(scope, subject)
+    with remembering():
+        page = reports.detail(scope, _viewer(request.user), per="provider")
+        page["comparison"] = reports.comparison(scope, subject)
     context = {"scope": scope, "form": form, "municipality": subject}
     return _respond(request, "monitor/municipality.html", page, f"monitor-{subject.slug}-{scope.year}", **context)
 
@@ -65,7 +69,8 @@ def municipality(request: HttpRequest, slug: str) -> HttpResponse:
 @requires(Capability.SEE_MONITOR_LINES)
 def signals(request: HttpRequest) -> HttpResponse:
     scope, form = scope_for(request.user, request.GET)
-    page = reports.signals(scope)
+    with remembering():
+        page = reports.signals(scope)
     return _respond(request, "monitor/signals.html", page, f"signalen-{scope.year}", scope=scope, form=form)
 
 

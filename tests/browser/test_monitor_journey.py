@@ -22,7 +22,7 @@ from tests.browser.test_roles import log_in
 from tests.factories import ContractFactory, ProviderFactory
 from tests.monitor.conftest import VENLO, bsn, declared  # noqa: F401 - the fixture
 from tests.traffic.builders import Performance, declaration
-from tests.traffic.conftest import WEERT, traffic  # noqa: F401 - the fixture
+from tests.traffic.conftest import AGB, WEERT, traffic  # noqa: F401 - the fixture
 from traffic.imports import import_message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,9 +33,10 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 
 @pytest.fixture
 def monitored(declared, region, staff_user):  # noqa: F811
-    """`declared` (2026: Weert 3 clients, Venlo 12, Zorggroep Maasland), plus a second provider
-    with seven Venlo clients and one of Weert's in March 2026, and Maasland's Venlo in April 2025
-    (last year). Weert stays below 5 clients in every cell."""
+    """`declared` (April 2026, Zorggroep Maasland: Weert 3 clients, Venlo 11, as two of its twelve
+    test numbers coincide), plus a second provider with seven Venlo clients and one of Weert's in
+    March 2026, and Maasland's Venlo in April 2025 (last year). Weert stays below 5 clients in
+    every cell; 21 clients and € 1.460,00 in the region in 2026."""
     second = ProviderFactory(name="Jeugdhulp Peel en Maas", agb_code=SECOND_AGB, kvk_number="87654321")
     ContractFactory(
         reference="JGD-2024-002",
@@ -51,7 +52,7 @@ def monitored(declared, region, staff_user):  # noqa: F811
     for message in (
         declaration("JW323", SECOND_AGB, VENLO, "PV001", venlo, message_id="323000101", date="2026-04-06", **march),
         declaration("JW323", SECOND_AGB, WEERT, "PW001", weert, message_id="323000102", date="2026-04-06", **march),
-        declaration("JW323", "65656055", VENLO, "LV001", earlier, message_id="323000103", date="2025-05-06", **last_year),
+        declaration("JW323", AGB, VENLO, "LV001", earlier, message_id="323000103", date="2025-05-06", **last_year),
     ):
         result = import_message(message, by=staff_user)
         assert result.ok, result.problems
@@ -115,6 +116,7 @@ def test_weerts_contact_prepares_the_account_talk(page, users, monitored, check_
     expect(page.get_by_role("heading", name="Tegenover de regio")).to_be_visible()
     expect(main).to_contain_text("Minder dan 5 cliënten")
     expect(main).not_to_contain_text("Venlo")
+    expect(main).not_to_contain_text("212,00")  # Weert's own amount stays hidden
     check_a11y(page)
 
     response = page.goto(f"/monitor/gemeente/venlo/?{YEAR}")
@@ -126,6 +128,7 @@ def test_weerts_contact_prepares_the_account_talk(page, users, monitored, check_
 def test_ab_member_reads_the_overview(page, users, monitored, check_a11y):
     log_in(page, users["ab"].username)
     page.get_by_role("link", name="Monitor", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/monitor/$"))
     page.goto(f"/monitor/?{YEAR}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Monitor 2026")
     main = page.locator("main")
@@ -144,7 +147,8 @@ SHOTS = os.environ.get("MONITOR_SHOTS", "")
 WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll('main *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-container')
                && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 1))
-  .map(e => `${e.tagName.toLowerCase()}.${e.getAttribute('class') || ''}#${e.id} right=${Math.round(e.getBoundingClientRect().right)}`)"""
+  .map(e => `${e.tagName.toLowerCase()}.${e.getAttribute('class') || ''}#${e.id}`
+            + ` right=${Math.round(e.getBoundingClientRect().right)}`)"""
 
 
 @pytest.mark.skipif(not SHOTS, reason="set MONITOR_SHOTS=<directory> to save screenshots")
