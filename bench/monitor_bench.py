@@ -8,9 +8,10 @@ bench/monitor_run.py with DATABASE_URL set). Every sub-command prints one JSON o
     python bench/monitor_bench.py check                (stored figures of the last imported declaration
                                                         against a recount of its lines)
 
-``queries`` reads a list of [label, username, path] and, per page, counts the SQL queries (cold: the
-cache emptied first), their summed time, the wall time of the request in this process (median of 3
-after a warm-up) and the slowest statements, so a slow page can be looked at with EXPLAIN ANALYZE.
+``queries`` reads a list of [label, username, path] and, per page, counts the SQL queries cold (every
+cache emptied first) and warm (the page just asked for), their summed time (cold), the wall time of
+the request in this process (median of 3, cold and warm) and the slowest statements, so a slow page
+can be looked at with EXPLAIN ANALYZE.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import django
 django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -72,7 +73,14 @@ def targets() -> dict:
     }
 
 
-def _request(client: Client, path: str) -> tuple[int, float]:
+def _clear_caches() -> None:
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
+
+
+def _request(client: Client, path: str, *, cold: bool = False) -> tuple[int, float]:
+    if cold:
+        _clear_caches()
     start = time.perf_counter()
     response = client.get(path)
     return response.status_code, (time.perf_counter() - start) * 1000
@@ -83,18 +91,23 @@ def page_queries(pages: list[list[str]]) -> dict:
     for label, username, path in pages:
         client = Client()
         client.force_login(User.objects.get(username=username))
-        cache.clear()
         with CaptureQueriesContext(connection) as captured:
-            status, _ms = _request(client, path)
+            status, _ms = _request(client, path, cold=True)
         if status != 200:
             raise SystemExit(f"{path} answers {status} for {username}")
         statements = list(captured.captured_queries)  # before the next request empties the log
-        times = [_request(client, path)[1] for _ in range(3)]
+        cold = [_request(client, path, cold=True)[1] for _ in range(3)]
+        with CaptureQueriesContext(connection) as captured:
+            _request(client, path)  # warm: what the page's caches leave to ask
+        warm_queries = len(captured.captured_queries)
+        warm = [_request(client, path)[1] for _ in range(3)]
         slowest = sorted(statements, key=lambda q: -float(q["time"]))[:3]
         out[label] = {
             "queries": len(statements),
             "sql_ms": round(1000 * sum(float(q["time"]) for q in statements), 1),
-            "alone_ms": round(statistics.median(times), 1),
+            "warm_queries": warm_queries,
+            "cold_ms": round(statistics.median(cold), 1),
+            "warm_ms": round(statistics.median(warm), 1),
             "slowest": [{"ms": round(1000 * float(q["time"]), 1), "sql": q["sql"]} for q in slowest],
         }
         print(f"  {label}: {out[label]['queries']} queries, {out[label]['sql_ms']} ms SQL", file=sys.stderr)

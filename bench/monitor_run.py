@@ -185,9 +185,10 @@ def _page_rows(data: dict) -> list[str]:
     for label, path in [*data["pages"], ["hello world", "/bench/hello/"]]:
         r, q = data["results"][label], data["queries"].get(label)
         over = " **over**" if label != "hello world" and r["p50_us"] / 1000 >= TARGET_MS else ""
+        cells = [f"{q['queries']} / {q['warm_queries']}", q["cold_ms"], q["warm_ms"], q["sql_ms"]] if q else ["–"] * 4
         rows.append(
             f"| {label} (`{path}`) | {r['rps']:.1f} | {_ms(r['p50_us'])}{over} | {_ms(r['p99_us'])} | {r['errors']} "
-            f"| {_ms(r['single']['p50_us'])} | {q['queries'] if q else '–'} | {q['sql_ms'] if q else '–'} |"
+            f"| {_ms(r['single']['p50_us'])} | {' | '.join(map(str, cells))} |"
         )
     return rows
 
@@ -235,14 +236,17 @@ def monitor_report(args, data: dict) -> str:
         f"recounted once at the end of the fill by `monitor.figures.rebuild()` in {rebuild} s. Year {t['year']}; "
         f"the largest provider has {t['provider_lines'][0]:,} lines in it, the smaller {t['provider_lines'][1]:,}.",
         "",
-        "| page | req/s | p50 ms | p99 ms | errors | p50 ms, 1 connection | SQL queries | SQL ms (in process) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| page | req/s | p50 ms | p99 ms | errors | p50 ms, 1 connection | SQL queries cold / warm "
+        "| in process cold ms | warm ms | SQL ms cold |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *_page_rows(data),
         "",
         f"Target: p50 under {TARGET_MS} ms with {args.connections} connections. Hello world in the same run: "
-        f"{hello['rps']:.0f} req/s, p50 {_ms(hello['p50_us'])} ms. SQL queries counted in process "
-        "(Django's test client, cache emptied, `bench/monitor_bench.py queries`); the same pages for the "
-        f"largest and a ~10× smaller provider: {_constancy(data)}.",
+        f"{hello['rps']:.0f} req/s, p50 {_ms(hello['p50_us'])} ms. wrk asks for the same URL again and again, "
+        "so it measures each worker's cache warm. In process (Django's test client, `bench/monitor_bench.py "
+        "queries`): SQL queries with every cache emptied (cold) and right after the same request (warm), the "
+        "request's wall time (median of 3) cold and warm, and the summed SQL time cold. Queries (cold) of the "
+        f"same pages for the largest and a ~10× smaller provider: {_constancy(data)}.",
         "",
         "Imports, each in a fresh process (`bench/traffic_bench.py import`; the 323 through "
         "`traffic.imports.import_message`), first without the monitor's upkeep (its receivers "

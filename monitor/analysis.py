@@ -18,7 +18,7 @@ from contracts.codes import code_list, describe
 from contracts.models import InvoiceLine, TariffLine, add_months
 from monitor.figures import ABOVE_TARIFF, RATE, UNLINKED, _contract_tariff, _known_allocation
 from monitor.models import euros
-from monitor.queries import Scope, _as_figures, by
+from monitor.queries import Scope, _as_figures, by, per_version
 from traffic.models import Allocation, ReturnLine
 
 CENT = Decimal("0.01")
@@ -64,6 +64,7 @@ def lines_of_kind(scope: Scope, kind: str) -> QuerySet[InvoiceLine]:
 EUROS = "83"  # a performance declared in euros (LDT_Eenheid 83): no price per unit
 
 
+@per_version
 def price_against_tariff(scope: Scope) -> list[dict]:
     """Per contract, product and unit: volume, declared, average price per unit, the contract's
     tariff and what was declared above it (lines and euros)."""
@@ -156,6 +157,7 @@ def _allocated_volume(allocation: Allocation) -> int | None:
     return None
 
 
+@per_version
 def uptake(scope: Scope) -> Uptake:
     """Declared ÷ allocated, by allocation number, for the allocations with a budget or a volume
     whose period touches the scope's year."""
@@ -175,6 +177,7 @@ def uptake(scope: Scope) -> Uptake:
     return found
 
 
+@per_version
 def idle_allocations(scope: Scope, today: datetime.date, limit: int = 25) -> tuple[int, list[Allocation]]:
     """Allocations that started at least three months ago without any declaration under them."""
     declared = InvoiceLine.objects.filter(
@@ -196,6 +199,11 @@ def idle_allocations(scope: Scope, today: datetime.date, limit: int = 25) -> tup
 # --- Return codes -------------------------------------------------------------------------------
 
 
+# Codes that say a performance or declaration was accepted or granted, not why it was rejected.
+NOT_REJECTIONS = {"0200", "8001"}
+
+
+@per_version
 def return_codes(scope: Scope, limit: int = 10) -> list[dict]:
     """The codes of rejected performances, most frequent first, with their meaning and a lower
     bound of the clients behind each (the most of any combination of codes it appears in)."""
@@ -206,7 +214,7 @@ def return_codes(scope: Scope, limit: int = 10) -> list[dict]:
         n=Count("id"), c=Count("invoice_line__client_key", distinct=True)
     )
     for codes, n, c in combinations.order_by():
-        for code in set(codes.split()):
+        for code in set(codes.split()) - NOT_REJECTIONS:
             lines[code] += n
             clients[code] = max(clients[code], c)
     return [{"code": k, "meaning": describe(k), "lines": n, "clients": clients[k]} for k, n in lines.most_common(limit)]
@@ -220,6 +228,7 @@ RATE_MARGIN = Decimal(5)  # … and at least 5 percentage points above it
 MIN_CLIENTS = 5
 
 
+@per_version
 def deviating_providers(scope: Scope) -> list[dict]:
     """Providers whose cost per client or rejection rate deviates strongly from the median of
     their segment (the rule: COST_FACTOR, RATE_FACTOR and RATE_MARGIN, providers with at least
@@ -247,6 +256,7 @@ def deviating_providers(scope: Scope) -> list[dict]:
     return signals
 
 
+@per_version
 def flagged_lines(scope: Scope, measure: str) -> list[dict]:
     """Per provider: lines above the tariff or without a known allocation (from the figures)."""
     rows = (

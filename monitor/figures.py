@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Round, TruncMonth
 
 from contracts.models import InvoiceLine, InvoiceStatus, TariffLine
-from monitor.models import ClientYear, MonthFigure
+from monitor.models import ClientYear, FigureVersion, MonthFigure
 from traffic.models import Allocation
 
 ZERO = Value(0, output_field=BigIntegerField())
@@ -198,6 +198,7 @@ def _upsert_with(model, rows: QuerySet, columns: dict[str, str], sums: dict[str,
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
+    FigureVersion.bump()
 
 
 def recount_slices(pairs: set[tuple[int, int]]) -> None:
@@ -217,6 +218,7 @@ def rebuild() -> None:
     ClientYear.objects.all().delete()
     add_months(InvoiceLine.objects.all())
     add_clients(InvoiceLine.objects.all())
+    FigureVersion.bump()
 
 
 # --- Checking ---------------------------------------------------------------------------------

@@ -104,9 +104,16 @@ def suppress_trend(table: Table, scope: Scope) -> None:
         suppress(rows, Row(key=year, clients=total["clients"], values={}))
 
 
+def all_hidden(table: Table, key: str) -> bool:
+    return bool(table.lines) and all(ln.row.shown(key) is None for ln in table.lines)
+
+
 def trend_chart_of(table: Table) -> dict:
     def values(key: str) -> list:
         return [ln.row.shown(key) for ln in table.lines]
+
+    if all_hidden(table, "declared") and any(ln.row.hidden for ln in table.lines):
+        return {"title": _("Declared, granted and paid per month"), "hidden": True}
 
     return trend_chart(
         "chart-trend",
@@ -148,7 +155,7 @@ def municipality_table(scope: Scope, *, own: int | None) -> tuple[Table, dict]:
     columns = [
         Column("declared", _("Declared")),
         Column("clients", _("Clients"), "number"),
-        Column("inhabitants", _("Inhabitants"), "number"),
+        Column("inhabitants", _("Inhabitants"), "number", public=True),
         Column("per_1000", _("Declared per 1,000 inhabitants")),
     ]
     shown = [r for r in rows if own is None or r["key"] == own]
@@ -169,6 +176,7 @@ def municipality_table(scope: Scope, *, own: int | None) -> tuple[Table, dict]:
         lines,
         total=line(_("Region"), total),
         caption=_("Municipality"),
+        total_is_region=own is not None,
     )
     return table, {"date": date, "median": median}
 
@@ -273,7 +281,10 @@ def change_table(scope: Scope, current: Table, *, suppressed: bool) -> Table:
 def bars_of(
     table: Table, key: str, chart_id: str, title: str, *, value_format: str = "money", ordered: bool = False
 ) -> dict:
-    """A bar per line of the table (``ordered``: largest value first, hidden ones last)."""
+    """A bar per line of the table (``ordered``: largest value first, hidden ones last); only its
+    title when every bar is hidden (the page says so instead)."""
+    if all_hidden(table, key) and any(ln.row.hidden for ln in table.lines):
+        return {"title": title, "hidden": True}
     lines = table.lines
     if ordered:
         lines = sorted(lines, key=lambda ln: (ln.row.shown(key) is None, -(ln.row.shown(key) or 0)))

@@ -5,18 +5,22 @@ except the drill-down to the lines themselves and the uptake of one provider's a
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import wraps
+from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import caches
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from contracts.models import add_months
-from monitor.models import ClientYear, MonthFigure, euros
+from monitor.models import ClientYear, FigureVersion, MonthFigure, euros
 
 MEASURES = ("lines", "volume", "declared", "granted", "rejected", "paid", "answered_lines", "rejected_lines")
 MONEY_MEASURES = ("declared", "granted", "rejected", "paid", "above_tariff", "unlinked")
@@ -101,8 +105,11 @@ class Scope:
 
 
 # One page asks for the same sums more than once (the key figures and each table's total): within
-# `remembering()` (one request) each is read once. Never across requests: the figures change.
+# `remembering()` (one request) each is read once. Across requests a sum is cached under the
+# figures' version (monitor.models.FigureVersion), which every change to them moves in its own
+# transaction: a cached sum is never older than the data.
 _memo: ContextVar[dict | None] = ContextVar("monitor_memo", default=None)
+CACHE_SECONDS = 3600
 
 
 @contextmanager
@@ -114,13 +121,37 @@ def remembering() -> Iterator[None]:
         _memo.reset(token)
 
 
-def _remembered(key: tuple, compute):
+def _version(memo: dict) -> str:
+    if "version" not in memo:
+        memo["version"] = FigureVersion.current()
+    return memo["version"]
+
+
+def remembered(key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, read once per request and cached per version of the figures."""
     memo = _memo.get()
     if memo is None:
         return compute()
     if key not in memo:
-        memo[key] = compute()
+        cache = caches["monitor"]
+        name = "monitor:" + hashlib.sha256(f"{_version(memo)}:{key!r}".encode()).hexdigest()
+        value = cache.get(name)
+        if value is None:
+            value = compute()
+            cache.set(name, value, CACHE_SECONDS)
+        memo[key] = value
     return memo[key]
+
+
+def per_version(function: Callable) -> Callable:
+    """``remembered`` for a function of a scope (and other hashable arguments)."""
+
+    @wraps(function)
+    def wrapped(*args, **kwargs):
+        key = (function.__qualname__, args, tuple(sorted(kwargs.items())))
+        return remembered(key, lambda: function(*args, **kwargs))
+
+    return wrapped
 
 
 def default_year() -> int:
@@ -145,7 +176,7 @@ def _as_figures(row: dict) -> dict:
 
 def totals(scope: Scope) -> dict:
     """The scope's sums and its number of clients (two queries)."""
-    return dict(_remembered(("totals", scope), lambda: _totals(scope)))
+    return dict(remembered(("totals", scope), lambda: _totals(scope)))
 
 
 def _totals(scope: Scope) -> dict:
@@ -169,7 +200,7 @@ def with_ratios(row: dict) -> dict:
 def by(scope: Scope, dimension: str) -> list[dict]:
     """The scope's sums per municipality, provider, segment, product or month, with clients
     (two queries), largest declared first (months in order)."""
-    return [dict(r) for r in _remembered(("by", scope, dimension), lambda: _by(scope, dimension))]
+    return [dict(r) for r in remembered(("by", scope, dimension), lambda: _by(scope, dimension))]
 
 
 def _by(scope: Scope, dimension: str) -> list[dict]:
@@ -224,8 +255,11 @@ class Distribution:
 
     @classmethod
     def of(cls, scope: Scope) -> Distribution:
-        per_client = scope.clients().values("client_key").annotate(t=Sum("declared")).order_by("-t")
-        return cls([euros(r["t"]) for r in per_client])
+        def read() -> list[Decimal]:
+            per_client = scope.clients().values("client_key").annotate(t=Sum("declared")).order_by("-t")
+            return [euros(r["t"]) for r in per_client]
+
+        return cls(remembered(("distribution", scope), read))
 
     def deciles(self) -> list[dict]:
         """Ten groups of clients from the cheapest to the dearest, each with its range and mean."""

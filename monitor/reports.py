@@ -26,6 +26,7 @@ from monitor.pages import (
 from monitor.queries import Distribution, Scope, by, totals
 from monitor.suppression import THRESHOLD, Row
 from monitor.tables import Column, Line, Table, line
+from portal.templatetags.portal import money
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ def overview(scope: Scope, viewer: Viewer) -> dict:
         ),
         "providers": bars_of(_top(providers, 10), "declared", "chart-providers", _("The ten largest providers")),
     }
+    population["note"] = _("Inhabitants on %(date)s, the budget's reference date.") % {
+        "date": population["date"].strftime("%d-%m-%Y")
+    }
+    if population["median"] is not None:
+        population["note"] += " " + _("The region's median: %(median)s per 1,000 inhabitants.") % {
+            "median": money(population["median"])
+        }
     return {"tables": {t.name: t for t in tables}, "charts": charts, "population": population, "viewer": viewer}
 
 
@@ -92,13 +100,14 @@ def tariff_table(scope: Scope, viewer: Viewer) -> Table:
         label = f"{r['contract__reference']} · {r['product_category']}/{r['product_code']} ({r['unit_label']})"
         links = {}
         if viewer.sees_lines and r["above_tariff_lines"]:
-            links["above_tariff"] = lines_url(scope, "above_tariff", product=r["product_code"])
+            target = lines_url(scope, "above_tariff", product=r["product_code"])
+            links = {"above_tariff": target, "above_tariff_lines": target}
         lines.append(line(label, r, links=links))
     columns = [
         Column("volume", _("Volume"), "number"),
         Column("declared", _("Declared")),
         Column("price", _("Average price per unit")),
-        Column("tariff", _("Contract tariff")),
+        Column("tariff", _("Contract tariff"), public=True),
         Column("above_tariff_lines", _("Lines above the tariff"), "number"),
         Column("above_tariff", _("Above the tariff")),
     ]
@@ -235,7 +244,7 @@ def _rule() -> dict:
     }
 
 
-def comparison(scope: Scope, municipality) -> dict:
+def comparison(scope: Scope, municipality, *, suppressed: bool) -> dict:
     """The municipality's declared per 1,000 inhabitants against the region's median."""
     from monitor.pages import per_inhabitants
 
@@ -244,5 +253,5 @@ def comparison(scope: Scope, municipality) -> dict:
     own = next((r for r in rows if r["key"] == municipality.pk), None)
     median = statistics.median(values) if values else None
     mine = own["per_1000"] if own else None
-    hidden = own is not None and 0 < own["clients"] < THRESHOLD
+    hidden = suppressed and own is not None and 0 < own["clients"] < THRESHOLD
     return {"date": date, "median": median, "own": None if hidden else mine, "hidden": hidden}

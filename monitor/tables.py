@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-from monitor.suppression import Row, suppress
+from monitor.suppression import SECONDARY_LABEL, Row, suppress
 from portal.spreadsheets import Figure, csv_response, xlsx_response
 
 
@@ -18,7 +18,7 @@ class Column:
     key: str
     label: str
     kind: str = "money"  # money, number, percent, text
-    link: str = ""  # the key of the url in a line's links
+    public: bool = False  # not about clients (a tariff, inhabitants): shown in a hidden row too
 
 
 @dataclass
@@ -34,12 +34,18 @@ class Line:
     def cells(self, columns: list[Column]) -> list[dict]:
         out = []
         for column in columns:
-            value = self.row.shown(column.key) if column.key == "clients" or column.key in self.row.values else None
+            hidden = bool(self.row.hidden) and not column.public
+            if column.public:
+                value = self.row.values.get(column.key)
+            else:
+                value = self.row.shown(column.key) if column.key == "clients" or column.key in self.row.values else None
             out.append(
                 {
                     "column": column,
                     "value": value,
-                    "hidden": bool(self.row.hidden),
+                    "hidden": hidden,
+                    # "< 5" is a number of clients; an amount of a hidden row is only "not shown"
+                    "sign": self.row.label if column.key == "clients" else SECONDARY_LABEL,
                     "url": self.links.get(column.key, "") if value is not None else "",
                 }
             )
@@ -54,11 +60,15 @@ class Table:
     lines: list[Line]
     total: Line | None = None
     caption: str = ""
+    # The total is the region's while the rows are one municipality's: it cannot give a row away
+    # (the rest of the region is thirteen municipalities), so it is no reason to hide more.
+    total_is_region: bool = False
 
     def suppressed(self, on: bool) -> Table:
         """The table as a viewer of one municipality may see it (unchanged when ``on`` is False)."""
         if on:
-            suppress([line.row for line in self.lines], self.total.row if self.total else None)
+            total = self.total.row if self.total and not self.total_is_region else None
+            suppress([line.row for line in self.lines], total)
         return self
 
     @property
@@ -90,8 +100,8 @@ class Table:
 
 def _getter(column: Column):
     def get(line: Line) -> object:
-        if line.row.hidden:
-            return line.row.label
+        if line.row.hidden and not column.public:
+            return line.row.label if column.key == "clients" else SECONDARY_LABEL
         value = line.row.clients if column.key == "clients" else line.row.values.get(column.key)
         if column.kind == "percent" and value is not None:
             return Figure(value)

@@ -60,7 +60,7 @@ def municipality(request: HttpRequest, slug: str) -> HttpResponse:
     scope, form = scope_for(request.user, request.GET, municipality=subject.pk)
     with remembering():
         page = reports.detail(scope, _viewer(request.user), per="provider")
-        page["comparison"] = reports.comparison(scope, subject)
+        page["comparison"] = reports.comparison(scope, subject, suppressed=suppresses(request.user))
     context = {"scope": scope, "form": form, "municipality": subject}
     return _respond(request, "monitor/municipality.html", page, f"monitor-{subject.slug}-{scope.year}", **context)
 

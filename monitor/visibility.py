@@ -27,6 +27,8 @@ def scope_for(user: AnyUser, params: QueryDict, **fixed) -> tuple[Scope, Monitor
         if params.get("municipality") and not visible_municipalities(user).filter(pk=_int(params["municipality"])):
             raise Http404(_("No such municipality."))
         del form.fields["municipality"]
+    for name in fixed:  # the page is about this provider or municipality: no choice to offer
+        form.fields.pop(name, None)
     form.is_valid()
     data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
     module = data.get("module") or Module.objects.filter(segments__isnull=False).order_by("number").first()
@@ -44,6 +46,7 @@ def scope_for(user: AnyUser, params: QueryDict, **fixed) -> tuple[Scope, Monitor
     if scope.from_month > scope.to_month:
         scope = scope.but(from_month=1, to_month=12)
     scope = scope.but(**fixed)
+    form.summary = _summary(form, data, scope)
     if suppresses(user):
         own = own_municipality(user)
         if own is None:
@@ -63,3 +66,15 @@ def monitored_municipality(user: AnyUser, slug: str) -> Municipality:
 
 def _int(value: str) -> int:
     return int(value) if value.isdigit() and len(value) < 10 else 0
+
+
+def _summary(form: MonitorFilterForm, data: dict, scope: Scope) -> str:
+    """What is chosen, in a few words ("2026 · mrt–jun · Jeugdwet · 45A03") for the filter's summary."""
+    parts = [str(scope.year)]
+    if not scope.whole_year:
+        parts.append(f"{scope.from_month:02d}–{scope.to_month:02d}")
+    for name in ("law", "segment", "municipality", "provider", "product"):
+        if name in form.fields and data.get(name):
+            value = data[name]
+            parts.append(str(dict(form.fields[name].choices).get(value, value)) if name == "law" else str(value))
+    return " · ".join(parts)

@@ -19,6 +19,8 @@ def _section(request: HttpRequest) -> str:
         if match.url_name == "invoice_import":
             return "invoice_import"
         return "invoices" if match.url_name.startswith("invoice") else "contracts"
+    if match.namespace == "monitor":
+        return "monitor"
     if match.namespace == "traffic":  # the message import, or a declaration's answer (with the invoices)
         return "message_import" if match.url_name == "import" else "invoices"
     if match.namespace == "budgeting":

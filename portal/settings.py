@@ -65,6 +65,17 @@ CLIENT_PSEUDONYM_KEY = os.environ.get("CLIENT_PSEUDONYM_KEY", "").strip() or (DE
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The monitor caches its pages' sums per version of its figures (monitor/queries.py); each process
+# its own copy, never stale (the version is read from the database on every request).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "monitor": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "monitor",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
