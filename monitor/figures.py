@@ -76,6 +76,17 @@ ABOVE_TARIFF = Q(contract_tariff__isnull=False, amount__gt=F("at_tariff"))
 UNLINKED = ~Q(assignment_number="") & Q(known_allocation=False)
 
 
+def _slice_values() -> dict:
+    """Who a line is about, from its invoice: municipality, contract, provider, segment, law."""
+    return {
+        "m_municipality": F("invoice__municipality_id"),
+        "m_contract": F("invoice__contract_id"),
+        "m_provider": F("invoice__provider_id"),
+        "m_segment": F("invoice__contract__segment_id"),
+        "m_law": F("invoice__law"),
+    }
+
+
 def month_rows(lines: QuerySet) -> QuerySet:
     """The lines' contribution to MonthFigure, one row per key, columns named as its fields."""
     cents = _cents(F("amount"))
@@ -83,17 +94,7 @@ def month_rows(lines: QuerySet) -> QuerySet:
     return (
         lines.annotate(contract_tariff=_contract_tariff(), known_allocation=_known_allocation())
         .annotate(at_tariff=at_tariff)
-        .values(
-            "product_category",
-            "product_code",
-            "unit",
-            m_month=TruncMonth("period_start"),
-            m_municipality=F("invoice__municipality_id"),
-            m_contract=F("invoice__contract_id"),
-            m_provider=F("invoice__provider_id"),
-            m_segment=F("invoice__contract__segment_id"),
-            m_law=F("invoice__law"),
-        )
+        .values("product_category", "product_code", "unit", m_month=TruncMonth("period_start"), **_slice_values())
         .annotate(
             s_lines=Count("id"),
             s_volume=Sum("volume"),
@@ -119,17 +120,7 @@ def client_rows(lines: QuerySet) -> QuerySet:
     bit = Value(1, output_field=IntegerField()).bitleftshift(month - 1)
     return (
         lines.exclude(client_key="")
-        .values(
-            "product_category",
-            "product_code",
-            "client_key",
-            m_year=ExtractYear("period_start"),
-            m_municipality=F("invoice__municipality_id"),
-            m_contract=F("invoice__contract_id"),
-            m_provider=F("invoice__provider_id"),
-            m_segment=F("invoice__contract__segment_id"),
-            m_law=F("invoice__law"),
-        )
+        .values("product_category", "product_code", "client_key", m_year=ExtractYear("period_start"), **_slice_values())
         .annotate(
             s_lines=Count("id"),
             s_volume=Sum("volume"),

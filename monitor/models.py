@@ -8,7 +8,6 @@ their totals with the invoices."""
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from django.db import models
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, Law, Provider, Segment
 from municipalities.models import Municipality
+from portal.versions import VersionToken
 
 
 def euros(cents: int | None) -> Decimal:
@@ -120,25 +120,9 @@ class ClientYear(Slice):
         return f"{self.year} {self.client_key[:8]}…"
 
 
-class FigureVersion(models.Model):
-    """One row whose version changes in the same transaction as every change to the figures (or
-    to what the pages read beside them: allocations, answers, tariffs). A page's sums are cached
-    under it, so a cached sum is never older than the data."""
-
-    version = models.CharField(max_length=32, default="")
+class FigureVersion(VersionToken):
+    """Moved in the same transaction as every change to the figures (or to what the pages read
+    beside them: allocations, answers, tariffs); a page's sums are cached under it."""
 
     class Meta:
         verbose_name = _("monitor version")
-
-    def __str__(self) -> str:
-        return self.version
-
-    @classmethod
-    def bump(cls) -> None:
-        token = uuid.uuid4().hex
-        if not cls.objects.filter(pk=1).update(version=token):
-            cls.objects.update_or_create(pk=1, defaults={"version": token})
-
-    @classmethod
-    def current(cls) -> str:
-        return cls.objects.filter(pk=1).values_list("version", flat=True).first() or ""

@@ -37,6 +37,17 @@ def lines_url(scope: Scope, kind: str = "", **changes) -> str:
     return f"{link}{'&' if '?' in link else '?'}kind={kind}" if kind else link
 
 
+def spend_columns() -> list[Column]:
+    """Declared, granted, paid, clients and cost per client: the columns most tables share."""
+    return [
+        Column("declared", _("Declared")),
+        Column("granted", _("Granted")),
+        Column("paid", _("Paid")),
+        Column("clients", _("Clients"), "number"),
+        Column("cost_per_client", _("Cost per client")),
+    ]
+
+
 def kpi_columns() -> list[Column]:
     return [
         Column("declared", _("Declared")),
@@ -206,14 +217,7 @@ def dimension_table(
         label, target = names.get(r["key"], (str(r["key"]), ""))
         links = {"declared": lines_url(scope, **_as_filter(dimension, r["key"]))} if lines_link else {}
         lines.append(line(label, r, url=target, links=links))
-    columns = [
-        Column("declared", _("Declared")),
-        Column("granted", _("Granted")),
-        Column("paid", _("Paid")),
-        Column("clients", _("Clients"), "number"),
-        Column("cost_per_client", _("Cost per client")),
-        Column("rejection_rate", _("Rejected %"), "percent"),
-    ]
+    columns = [*spend_columns(), Column("rejection_rate", _("Rejected %"), "percent")]
     titles = {
         "provider": (_("Per provider"), _("Provider")),
         "municipality": (_("Per municipality"), _("Municipality")),

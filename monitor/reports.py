@@ -18,6 +18,7 @@ from monitor.pages import (
     lines_url,
     month_label,
     municipality_table,
+    spend_columns,
     suppress_trend,
     trend_chart_of,
     trend_table,
@@ -78,14 +79,7 @@ def _top(table: Table, count: int) -> Table:
 
 def month_table(scope: Scope) -> Table:
     """The scope's year per month with the year's total (suppressed against each other)."""
-    columns = [
-        Column("declared", _("Declared")),
-        Column("granted", _("Granted")),
-        Column("paid", _("Paid")),
-        Column("clients", _("Clients"), "number"),
-        Column("cost_per_client", _("Cost per client")),
-        Column("volume_per_client", _("Volume per client"), "number"),
-    ]
+    columns = [*spend_columns(), Column("volume_per_client", _("Volume per client"), "number")]
     lines = [line(month_label(r["key"]), r) for r in by(scope, "month")]
     return Table("maanden", _("Per month"), columns, lines, total=line(_("Total"), totals(scope)), caption=_("Month"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 from contextlib import nullcontext
 
 from django.conf import settings
@@ -15,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.codes import code_list
-from contracts.signals import changing
 from contracts.models.contracts import MONEY, Contract, Law, Provider, add_months
+from contracts.signals import changing
 from municipalities.models import Municipality
 from portal.textfiles import FIRST_YEAR, LAST_YEAR
+from portal.versions import VersionToken
 
 PAYMENT_TERM_DAYS = 30
 
@@ -144,7 +144,7 @@ def check_history(invoice: Invoice, steps: list[InvoiceTransition]) -> None:
         _refuse(_("The steps of invoice %(number)s are not a path of the workflow.") % {"number": invoice})
 
 
-class InvoiceLedger(models.Model):
+class InvoiceLedger(VersionToken):
     """One row whose version changes in the same transaction as every change to invoices.
 
     Invoice lists cache their count and total per filter under this version, so a cached
@@ -153,23 +153,8 @@ class InvoiceLedger(models.Model):
     hand out a value that a later write uses again.
     """
 
-    version = models.CharField(max_length=32, default="")
-
     class Meta:
         verbose_name = _("invoice ledger version")
-
-    def __str__(self) -> str:
-        return self.version
-
-    @classmethod
-    def bump(cls) -> None:
-        token = uuid.uuid4().hex
-        if not cls.objects.filter(pk=1).update(version=token):
-            cls.objects.update_or_create(pk=1, defaults={"version": token})
-
-    @classmethod
-    def current(cls) -> str:
-        return cls.objects.filter(pk=1).values_list("version", flat=True).first() or ""
 
 
 def _law_follows_contract() -> None:

@@ -90,3 +90,29 @@ def test_every_page_renders_for_every_role(client, users, declared):
         client.force_login(user)
         response = client.get(reverse("monitor:overview") + "?" + YEAR)
         assert response.status_code in (200, 403, 404), user
+
+
+NASTY = [
+    "municipality=abc",
+    "municipality=99999999999999999999",
+    "provider=-1",
+    "provider=99999999999999999999",
+    "year=99999999999",
+    "from_month=0",
+    "law=xx",
+    "segment=1.5",
+    "product=%00",
+    "module=%27%22",
+    "export=kerncijfers&format=pdf",
+]
+
+
+@pytest.mark.parametrize("query", NASTY)
+@pytest.mark.parametrize("who", ["staff_user", "contact_weert"])
+def test_any_value_in_the_url_is_an_answer_never_a_500(client, declared, request, query, who):
+    user = request.getfixturevalue(who)
+    for name in ("overview", "lines", "signals"):
+        response = get(client, user, name, query=query)
+        assert response.status_code in (200, 403, 404), (name, query)
+    page = get(client, user, "lines", query=f"page=-5&kind=evil&{query}")
+    assert page.status_code in (200, 403, 404)
