@@ -11,6 +11,8 @@ import json
 import os
 import platform
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 from common import (
@@ -28,6 +30,7 @@ from traffic_run import PSEUDONYM_KEY, fill_record, traffic_fill
 
 TARGET_MS = 150
 PLANS = Path(tempfile.gettempdir()) / "portal-bench-monitor-plans.txt"
+RAW = Path(tempfile.gettempdir()) / "portal-bench-monitor.json"
 
 
 def _json(env: dict, script: str, *args: str) -> dict:
@@ -91,8 +94,21 @@ def _queries(env: dict, measured: list[tuple[str, str, str]]) -> dict:
         os.unlink(f.name)
 
 
+def _drain(base: str, seconds: int = 120) -> None:
+    """Wait until the workers are idle: a slow page leaves requests queued after wrk stops, and the
+    next measurement would wait for them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        start = time.monotonic()
+        urllib.request.urlopen(f"{base}/bench/hello/", timeout=seconds).read()
+        if time.monotonic() - start < 0.05:
+            return
+        time.sleep(0.5)
+
+
 def _serve_and_measure(args, env: dict, measured: list[tuple[str, str, str]]) -> dict:
-    """wrk against each page and hello world: with the bench's connections, then with one."""
+    """wrk against each page and hello world: with the bench's connections, then with one, each
+    after the workers are idle again."""
     from run import check_ok, wrk
 
     server = start_gunicorn(env, args.port, args.workers)
@@ -103,12 +119,14 @@ def _serve_and_measure(args, env: dict, measured: list[tuple[str, str, str]]) ->
         for label, user, path in [*measured, ("hello world", "", "/bench/hello/")]:
             cookie = cookies.get(user, "")
             check_ok(base, path, cookie)
+            _drain(base)
             r = wrk(base + path, cookie, args.seconds, args.connections)
+            _drain(base)
             one = wrk(base + path, cookie, max(3, args.seconds // 2), 1)
             out[label] = {**r, "single": one}
             print(
-                f"  {label:<42} {r['rps']:7.1f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  p99 "
-                f"{r['p99_us'] / 1000:7.1f} ms  errors {r['errors']}  (1 connection: p50 {one['p50_us'] / 1000:.1f} ms)"
+                f"  {label:<42} {r['rps']:7.1f} req/s  p50 {_ms(r)} ms  p99 {_ms(r, 'p99_us')} ms  "
+                f"errors {r['errors']}  (1 connection: p50 {_ms(one)} ms)"
             )
         return out
     finally:
@@ -163,7 +181,7 @@ def monitor_run(args, base_env: dict, *, filled: bool = False) -> dict:
     if not args.reuse:
         admin_url, name = args.traffic_pg.rsplit("/", 1)
         psql(admin_url + "/postgres", f"DROP DATABASE IF EXISTS {name}")
-    return {
+    data = {
         "fill": fill,
         "targets": targets,
         "pages": [[label, path] for label, _u, path in measured],
@@ -172,23 +190,28 @@ def monitor_run(args, base_env: dict, *, filled: bool = False) -> dict:
         "imports": runs,
         "check": check,
         "load": [round(load_before[0], 1), round(load_after[0], 1)],
-        "dirty": bool(sh("git", "status", "--porcelain", "-uno", capture=True, check=False).strip()),
+        "dirty": [line[3:] for line in sh("git", "status", "--porcelain", "-uno", capture=True).splitlines()],
     }
+    RAW.write_text(json.dumps(data))  # everything measured, for a closer look
+    return data
 
 
-def _ms(us: float) -> str:
-    return f"{us / 1000:.1f}"
+def _ms(r: dict, key: str = "p50_us") -> str:
+    """A latency from a wrk result; with fewer than 5 requests, how many there were."""
+    value = f"{r[key] / 1000:.1f}" if r["requests"] else "–"
+    return value + (f" ({r['requests']} requests)" if r["requests"] < 5 else "")
 
 
 def _page_rows(data: dict) -> list[str]:
     rows = []
     for label, path in [*data["pages"], ["hello world", "/bench/hello/"]]:
         r, q = data["results"][label], data["queries"].get(label)
-        over = " **over**" if label != "hello world" and r["p50_us"] / 1000 >= TARGET_MS else ""
+        slow = not r["requests"] or r["p50_us"] / 1000 >= TARGET_MS
+        over = " **over**" if label != "hello world" and slow else ""
         cells = [f"{q['queries']} / {q['warm_queries']}", q["cold_ms"], q["warm_ms"], q["sql_ms"]] if q else ["–"] * 4
         rows.append(
-            f"| {label} (`{path}`) | {r['rps']:.1f} | {_ms(r['p50_us'])}{over} | {_ms(r['p99_us'])} | {r['errors']} "
-            f"| {_ms(r['single']['p50_us'])} | {' | '.join(map(str, cells))} |"
+            f"| {label} (`{path}`) | {r['rps']:.1f} | {_ms(r)}{over} | {_ms(r, 'p99_us')} | {r['errors']} "
+            f"| {_ms(r['single'])} | {' | '.join(map(str, cells))} |"
         )
     return rows
 
@@ -220,7 +243,8 @@ def _import_rows(data: dict) -> list[str]:
 def monitor_report(args, data: dict) -> str:
     t, fill, check = data["targets"], data["fill"] or {}, data["check"]
     hello = data["results"]["hello world"]
-    state = f"commit {commit()}" + (" with uncommitted changes in the working tree" if data["dirty"] else "")
+    dirty = ", ".join(f"`{path}`" for path in data["dirty"])
+    state = f"commit {commit()}" + (f" with uncommitted changes to {dirty}" if dirty else "")
     rebuild = fill.get("monitor_rebuild_s", "–")
     lines = [
         f"## Monitor — {today()}, {state}",
@@ -242,7 +266,7 @@ def monitor_report(args, data: dict) -> str:
         *_page_rows(data),
         "",
         f"Target: p50 under {TARGET_MS} ms with {args.connections} connections. Hello world in the same run: "
-        f"{hello['rps']:.0f} req/s, p50 {_ms(hello['p50_us'])} ms. wrk asks for the same URL again and again, "
+        f"{hello['rps']:.0f} req/s, p50 {_ms(hello)} ms. wrk asks for the same URL again and again, "
         "so it measures each worker's cache warm. In process (Django's test client, `bench/monitor_bench.py "
         "queries`): SQL queries with every cache emptied (cold) and right after the same request (warm), the "
         "request's wall time (median of 3) cold and warm, and the summed SQL time cold. Queries (cold) of the "

@@ -48,6 +48,11 @@ def lines_of_kind(scope: Scope, kind: str) -> QuerySet[InvoiceLine]:
     The same rules as the figures (monitor.figures), so the list and the count agree."""
     lines = scope_lines(scope).select_related("invoice__provider", "invoice__municipality")
     if kind == "above_tariff":
+        flagged = scope.figures().filter(above_tariff_lines__gt=0).values_list("contract_id", "product_code")
+        slices = Q(pk__in=[])
+        for contract_id, product_code in set(flagged):
+            slices |= Q(invoice__contract_id=contract_id, product_code=product_code)
+        lines = lines.filter(slices)
         at_tariff = ExpressionWrapper(F("volume") * F("contract_tariff"), output_field=RATE)
         lines = lines.annotate(contract_tariff=_contract_tariff()).annotate(at_tariff=at_tariff).filter(ABOVE_TARIFF)
         lines = lines.annotate(excess=ExpressionWrapper(F("amount") - F("at_tariff"), output_field=RATE))
@@ -118,6 +123,7 @@ def _declared_on(allocations: QuerySet[Allocation]) -> QuerySet[Allocation]:
         assignment_number=OuterRef("number"),
         invoice__municipality_id=OuterRef("municipality_id"),
         invoice__law=OuterRef("law"),
+        invoice__provider_id=OuterRef("provider_id"),
     )
     amount = lines.values("assignment_number").annotate(t=Sum("amount")).values("t")
     volume = lines.values("assignment_number").annotate(t=Sum("volume")).values("t")
@@ -184,6 +190,7 @@ def idle_allocations(scope: Scope, today: datetime.date, limit: int = 25) -> tup
         assignment_number=OuterRef("number"),
         invoice__municipality_id=OuterRef("municipality_id"),
         invoice__law=OuterRef("law"),
+        invoice__provider_id=OuterRef("provider_id"),  # an allocation is declared by its provider
     )
     idle = (
         _allocations(scope)

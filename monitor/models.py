@@ -82,6 +82,8 @@ class MonthFigure(Slice):
             )
         ]
         indexes = [
+            # Emptied keys are removed after lines are taken out: found without a scan.
+            models.Index(fields=["lines"], condition=models.Q(lines=0), name="month_figure_empty"),
             models.Index(fields=["month", "provider"], name="month_figure_provider"),
             models.Index(fields=["municipality", "month"], name="month_figure_municipality"),
             models.Index(fields=["provider", "month"], name="month_figure_by_provider"),

@@ -7,10 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.http import HttpResponse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from monitor.suppression import SECONDARY_LABEL, Row, suppress
 from portal.spreadsheets import Figure, csv_response, xlsx_response
+from portal.templatetags.portal import money, number, percent
+
+FORMATS = {"money": money, "number": number, "percent": lambda v: percent(v, 1)}
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,8 @@ class Line:
     links: dict[str, str] = field(default_factory=dict)
     highlighted: bool = False
 
-    def cells(self, columns: list[Column]) -> list[dict]:
+    def cells(self, columns: list[Column]) -> list[tuple[str, SafeString]]:
+        """(CSS class, content) per column."""
         out = []
         for column in columns:
             hidden = bool(self.row.hidden) and not column.public
@@ -39,17 +45,23 @@ class Line:
                 value = self.row.values.get(column.key)
             else:
                 value = self.row.shown(column.key) if column.key == "clients" or column.key in self.row.values else None
-            out.append(
-                {
-                    "column": column,
-                    "value": value,
-                    "hidden": hidden,
-                    # "< 5" is a number of clients; an amount of a hidden row is only "not shown"
-                    "sign": self.row.label if column.key == "clients" else SECONDARY_LABEL,
-                    "url": self.links.get(column.key, "") if value is not None else "",
-                }
-            )
+            out.append(("num" if column.kind != "text" else "", self._cell(column, value, hidden)))
         return out
+
+    def _cell(self, column: Column, value, hidden: bool) -> SafeString:
+        """One cell's content as HTML, formatted here rather than by an include per cell (a
+        template include per cell was most of a large page's time)."""
+        if hidden:
+            # "< 5" is a number of clients; an amount of a hidden row is only "not shown"
+            sign = self.row.label if column.key == "clients" else SECONDARY_LABEL
+            return format_html(
+                '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span>', sign, self.row.explanation
+            )
+        if value is None:
+            return mark_safe("—")
+        text = FORMATS.get(column.kind, str)(value)
+        url = self.links.get(column.key, "")
+        return format_html('<a href="{}">{}</a>', url, text) if url else conditional_escape(text)
 
 
 @dataclass

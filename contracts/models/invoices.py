@@ -627,7 +627,12 @@ class InvoiceLine(models.Model):
         ordering = ["id"]
         # A line's allocation is found by its number (traffic.Allocation): uptake, allocations
         # without declarations and a 301 that arrives after the 323 look lines up by it.
-        indexes = [models.Index(fields=["assignment_number"], name="invoice_line_assignment")]
+        # The monitor's lines behind a figure are listed by period: (period_start, id) reads a page
+        # of them from the index instead of sorting all of a provider's lines.
+        indexes = [
+            models.Index(fields=["assignment_number"], name="invoice_line_assignment"),
+            models.Index(fields=["period_start", "id"], name="invoice_line_period_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference_number} {self.product_code}"

@@ -45,3 +45,16 @@ def test_the_number_of_queries_does_not_grow_with_the_traffic(client, staff_user
     after = pages(client, declared["provider"], "weert")
     print("queries per page", before, after)
     assert after == before
+
+
+def test_clients_per_month_counts_each_client_once(declared, staff_user):
+    import datetime
+
+    from monitor.queries import Scope, clients_per_month
+
+    extra = [Performance(bsn(0), "W100", "100", Decimal("10.00"), code="45A04", start="2026-05-01", end="2026-05-31")]
+    assert import_message(declaration("JW323", AGB, WEERT, "DW009", extra, message_id="323000019"), by=staff_user).ok
+    months = clients_per_month(Scope(year=2026))
+    assert months[(datetime.date(2026, 4, 1),)] == 15  # Weert's 3 and Venlo's 12, each once
+    assert months[(datetime.date(2026, 5, 1),)] == 1  # one of Weert's clients, another product
+    assert months[(datetime.date(2026, 3, 1),)] == 0

@@ -214,8 +214,10 @@ def _save(batch: list[Allocated], header: dict, municipality, provider, law: str
     declared = InvoiceLine.objects.filter(
         invoice__municipality=municipality, invoice__law=law, assignment_number__in=[a.number for a in new]
     )
-    if new:
+    if new and declared.exists():  # the index on the number finds them, or that there are none
         with changing(declared):
             Allocation.objects.bulk_create(new)
+    elif new:
+        Allocation.objects.bulk_create(new)
     record_created(new, by=by, note=_("imported from message %(id)s") % {"id": header["message_id"]}, with_values=False)
     return len(new), changed, len(batch) - len(new) - changed
