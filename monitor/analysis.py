@@ -200,7 +200,11 @@ def idle_allocations(scope: Scope, today: datetime.date, limit: int = 25) -> tup
         .select_related("municipality")
         .order_by("start_date", "number")
     )
-    return idle.count(), list(idle[:limit])
+    ids = list(idle.values_list("pk", flat=True))  # one scan for the count and the oldest
+    oldest = (
+        Allocation.objects.filter(pk__in=ids[:limit]).select_related("municipality").order_by("start_date", "number")
+    )
+    return len(ids), list(oldest)
 
 
 # --- Return codes -------------------------------------------------------------------------------
