@@ -298,6 +298,6 @@ def bars_of(
         title,
         _("Horizontal bars; the table beside the chart gives the same figures."),
         bars,
-        hidden_label=_("not shown (fewer than 5 clients)"),
+        hidden_label=_("not shown"),
         value_format=value_format,
     )
